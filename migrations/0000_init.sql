@@ -1,0 +1,119 @@
+CREATE TABLE `api_tokens` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`token_hash` text NOT NULL,
+	`scopes` text NOT NULL,
+	`team_id` text,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`revoked_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `api_tokens_token_hash_unique` ON `api_tokens` (`token_hash`);--> statement-breakpoint
+CREATE TABLE `audit_log` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`actor` text NOT NULL,
+	`action` text NOT NULL,
+	`entity_type` text NOT NULL,
+	`entity_id` text NOT NULL,
+	`before` text,
+	`after` text,
+	`reason` text,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `decisions` (
+	`seq` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`id` text NOT NULL,
+	`lead_id` text NOT NULL,
+	`team_id` text NOT NULL,
+	`outcome` text NOT NULL,
+	`rep_id` text,
+	`tier` text NOT NULL,
+	`mode` text NOT NULL,
+	`probability` real,
+	`model_name` text,
+	`model_version` text,
+	`model_sha256` text,
+	`policy_version` integer NOT NULL,
+	`reason` text NOT NULL,
+	`is_current` integer DEFAULT true NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	FOREIGN KEY (`lead_id`) REFERENCES `leads`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `decisions_id_idx` ON `decisions` (`id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `decisions_current_idx` ON `decisions` (`lead_id`) WHERE is_current = 1;--> statement-breakpoint
+CREATE INDEX `decisions_team_seq_idx` ON `decisions` (`team_id`,`outcome`,`seq`);--> statement-breakpoint
+CREATE TABLE `leads` (
+	`id` text PRIMARY KEY NOT NULL,
+	`team_id` text NOT NULL,
+	`email` text NOT NULL,
+	`payload` text NOT NULL,
+	`input_hash` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`last_error` text,
+	`received_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `leads_status_idx` ON `leads` (`status`,`received_at`);--> statement-breakpoint
+CREATE TABLE `lineage` (
+	`decision_id` text PRIMARY KEY NOT NULL,
+	`input_hash` text NOT NULL,
+	`features` text NOT NULL,
+	`vector` text NOT NULL,
+	`reasons` text NOT NULL,
+	`candidates` text NOT NULL,
+	`timings` text NOT NULL,
+	`shadow` text,
+	`fallback_reason` text,
+	`deal_value` real NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `models` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`name` text NOT NULL,
+	`version` text NOT NULL,
+	`sha256` text NOT NULL,
+	`status` text NOT NULL,
+	`manifest` text NOT NULL,
+	`artifact_key` text NOT NULL,
+	`size_bytes` integer NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`activated_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `models_name_version_idx` ON `models` (`name`,`version`);--> statement-breakpoint
+CREATE INDEX `models_name_status_idx` ON `models` (`name`,`status`);--> statement-breakpoint
+CREATE TABLE `policies` (
+	`version` integer PRIMARY KEY NOT NULL,
+	`status` text NOT NULL,
+	`body` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`activated_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `reps` (
+	`id` text PRIMARY KEY NOT NULL,
+	`team_id` text NOT NULL,
+	`name` text NOT NULL,
+	`email` text NOT NULL,
+	`role` text NOT NULL,
+	`timezone` text DEFAULT 'UTC' NOT NULL,
+	`status` text DEFAULT 'active' NOT NULL,
+	`weight` real DEFAULT 1 NOT NULL,
+	`max_open` integer NOT NULL,
+	`max_per_day` integer NOT NULL,
+	`win_rate_factor` real DEFAULT 1 NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`deleted_at` integer,
+	FOREIGN KEY (`team_id`) REFERENCES `teams`(`id`) ON UPDATE no action ON DELETE no action
+);
+--> statement-breakpoint
+CREATE INDEX `reps_team_idx` ON `reps` (`team_id`);--> statement-breakpoint
+CREATE TABLE `teams` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);

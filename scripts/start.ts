@@ -1,0 +1,58 @@
+/**
+ * `npm start`: the router on http://127.0.0.1:8787 with local D1, R2 and Durable Objects, on the
+ * embedded defaults — migrations applied, the default model in local R2 and active, the demo team
+ * seeded, local tokens printed. Idempotent: starting twice duplicates nothing. Ctrl-C stops it all.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { getPlatformProxy } from "wrangler";
+import { getDb } from "../src/db/client.ts";
+import { seedDefaults } from "../src/db/seed.ts";
+import { readModelDir } from "./lib/default-model.ts";
+import { goOffline, offlineEnv } from "./lib/offline-env.ts";
+
+const PORT = process.env.PORT ?? "8787";
+const TOKENS_FILE = ".wrangler/local-tokens.json";
+
+type LocalTokens = { crm: string; admin: string };
+
+function localTokens(): LocalTokens {
+  if (existsSync(TOKENS_FILE)) return JSON.parse(readFileSync(TOKENS_FILE, "utf8")) as LocalTokens;
+  const tokens = { crm: `lr_local_crm_${randomBytes(16).toString("hex")}`, admin: `lr_local_admin_${randomBytes(16).toString("hex")}` };
+  mkdirSync(".wrangler", { recursive: true });
+  writeFileSync(TOKENS_FILE, JSON.stringify(tokens, null, 2), { mode: 0o600 });
+  return tokens;
+}
+
+goOffline();
+const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: offlineEnv() });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const tokens = localTokens();
+const proxy = await getPlatformProxy<Env>({ persist: true, remoteBindings: false });
+try {
+  await seedDefaults(getDb(proxy.env.DB), proxy.env.MODELS, {
+    model: readModelDir(),
+    tokens: [
+      { name: "local crm (demo team)", secret: tokens.crm, scopes: ["crm:read", "crm:write"], teamId: "demo" },
+      { name: "local admin", secret: tokens.admin, scopes: ["admin"], teamId: null },
+    ],
+  });
+} finally {
+  await proxy.dispose();
+}
+
+console.log(`
+  Lead router seeded: demo team, default model, policy v1.
+  CRM token (demo team):  ${tokens.crm}
+  Admin token:            ${tokens.admin}
+  (kept in ${TOKENS_FILE})
+`);
+
+const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--show-interactive-dev-session=false"], {
+  stdio: "inherit",
+  env: offlineEnv(),
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
+dev.on("exit", (code) => process.exit(code ?? 0));

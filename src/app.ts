@@ -1,0 +1,63 @@
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
+import { assignments } from "./routes/assignments.ts";
+import { decisions } from "./routes/decisions.ts";
+import { leads } from "./routes/leads.ts";
+import { modelsApi } from "./routes/models.ts";
+
+const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+export const app = new Hono<AppEnv>();
+
+app.use(requestId());
+app.use((c, next) => {
+  // Model uploads are the one body allowed to be large.
+  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.env.MAX_BODY_BYTES;
+  return bodyLimit({
+    maxSize: Number(max),
+    onError: () => {
+      throw new ApiError("payload_too_large", `the body is over ${max} bytes`);
+    },
+  })(c, next);
+});
+
+app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.route("/v1/leads", leads);
+app.route("/v1/assignments", assignments);
+app.route("/v1/decisions", decisions);
+app.route("/v1/models", modelsApi);
+
+// A known path asked with another method answers 405, not 404.
+for (const path of new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => r.path))) {
+  app.all(path, () => {
+    throw new ApiError("method_not_allowed", "this method is not allowed on this path");
+  });
+}
+
+app.notFound((c) => c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`, c.get("requestId")), 404));
+
+app.onError((err, c) => {
+  const id = c.get("requestId") ?? "unknown";
+  if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, id), err.status as ContentfulStatusCode);
+  if (err instanceof HTTPException && err.status < 500) {
+    const code = STATUS_CODES[err.status] ?? "bad_request";
+    return c.json(errorBody(code, err.message || code, id), err.status as ContentfulStatusCode);
+  }
+  console.error("unhandled error", id, err);
+  return c.json(errorBody("internal_error", "something went wrong; the request id helps us find it", id), 500);
+});

@@ -1,0 +1,52 @@
+import { and, asc, eq, gt } from "drizzle-orm";
+import type { Db } from "./client.ts";
+import { decisions, leads, lineage, reps } from "./schema.ts";
+
+export type DecisionRow = typeof decisions.$inferSelect;
+export type LineageRow = typeof lineage.$inferSelect;
+export type NewDecision = Omit<typeof decisions.$inferInsert, "seq" | "isCurrent" | "createdAt">;
+export type NewLineage = Omit<typeof lineage.$inferInsert, "decisionId" | "createdAt">;
+
+/**
+ * Writes a decision as one D1 batch (one transaction): the lead's previous current decision is
+ * superseded, the new one and its lineage inserted, the lead marked decided. Either all of it lands or
+ * none does; the partial unique index on current decisions rejects a racing second decision.
+ */
+export async function recordDecision(db: Db, decision: NewDecision, trail: NewLineage): Promise<void> {
+  await db.batch([
+    db
+      .update(decisions)
+      .set({ isCurrent: false })
+      .where(and(eq(decisions.leadId, decision.leadId), eq(decisions.isCurrent, true))),
+    db.insert(decisions).values({ ...decision, isCurrent: true }),
+    db.insert(lineage).values({ ...trail, decisionId: decision.id }),
+    db.update(leads).set({ status: "decided", lastError: null }).where(eq(leads.id, decision.leadId)),
+  ]);
+}
+
+export async function getDecisionWithLineage(db: Db, id: string) {
+  const rows = await db
+    .select({ decision: decisions, lineage })
+    .from(decisions)
+    .innerJoin(lineage, eq(lineage.decisionId, decisions.id))
+    .where(eq(decisions.id, id));
+  return rows[0];
+}
+
+/** The CRM feed: assignments after `cursor` (a decision seq), oldest first, optionally one team's. */
+export function assignmentsAfter(db: Db, cursor: number, limit: number, teamId: string | null) {
+  const where = and(
+    gt(decisions.seq, cursor),
+    eq(decisions.outcome, "assigned"),
+    teamId === null ? undefined : eq(decisions.teamId, teamId),
+  );
+  return db
+    .select({ decision: decisions, lead: leads, rep: { id: reps.id, name: reps.name, email: reps.email }, reasons: lineage.reasons })
+    .from(decisions)
+    .innerJoin(leads, eq(leads.id, decisions.leadId))
+    .innerJoin(lineage, eq(lineage.decisionId, decisions.id))
+    .leftJoin(reps, eq(reps.id, decisions.repId))
+    .where(where)
+    .orderBy(asc(decisions.seq))
+    .limit(limit);
+}

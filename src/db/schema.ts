@@ -1,0 +1,150 @@
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const teams = sqliteTable("teams", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const reps = sqliteTable(
+  "reps",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull().references(() => teams.id),
+    name: text("name").notNull(),
+    email: text("email").notNull(),
+    /** Which tier pool the rep serves: `ae` or `sdr`. */
+    role: text("role", { enum: ["ae", "sdr"] }).notNull(),
+    timezone: text("timezone").notNull().default("UTC"),
+    status: text("status", { enum: ["active", "away", "out_of_office"] }).notNull().default("active"),
+    weight: real("weight").notNull().default(1),
+    maxOpen: integer("max_open").notNull(),
+    maxPerDay: integer("max_per_day").notNull(),
+    winRateFactor: real("win_rate_factor").notNull().default(1),
+    createdAt: createdAt(),
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("reps_team_idx").on(t.teamId)],
+);
+
+export const models = sqliteTable(
+  "models",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    name: text("name").notNull(),
+    version: text("version").notNull(),
+    sha256: text("sha256").notNull(),
+    status: text("status", { enum: ["staged", "shadow", "active", "retired"] }).notNull(),
+    /** The manifest.json as uploaded (validated against ManifestSchema). */
+    manifest: text("manifest", { mode: "json" }).notNull(),
+    artifactKey: text("artifact_key").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    createdAt: createdAt(),
+    activatedAt: integer("activated_at"),
+  },
+  (t) => [
+    uniqueIndex("models_name_version_idx").on(t.name, t.version),
+    index("models_name_status_idx").on(t.name, t.status),
+  ],
+);
+
+export const policies = sqliteTable("policies", {
+  version: integer("version").primaryKey(),
+  status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
+  body: text("body", { mode: "json" }).notNull(),
+  createdAt: createdAt(),
+  activatedAt: integer("activated_at"),
+});
+
+export const leads = sqliteTable(
+  "leads",
+  {
+    id: text("id").primaryKey(),
+    teamId: text("team_id").notNull(),
+    email: text("email").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    /** sha256 of the canonical payload: replay and duplicate detection key on it. */
+    inputHash: text("input_hash").notNull(),
+    status: text("status", { enum: ["pending", "decided"] }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    lastError: text("last_error"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("leads_status_idx").on(t.status, t.receivedAt)],
+);
+
+export const decisions = sqliteTable(
+  "decisions",
+  {
+    /** Monotonic: the CRM feed's cursor. D1 serialises writes, so a lower seq never commits later. */
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    id: text("id").notNull(),
+    leadId: text("lead_id").notNull().references(() => leads.id),
+    teamId: text("team_id").notNull(),
+    outcome: text("outcome", { enum: ["assigned", "queued", "nurture"] }).notNull(),
+    repId: text("rep_id"),
+    tier: text("tier").notNull(),
+    /** `model` when a model scored the lead, `rules` when routing fell back to rules only. */
+    mode: text("mode", { enum: ["model", "rules"] }).notNull(),
+    probability: real("probability"),
+    modelName: text("model_name"),
+    modelVersion: text("model_version"),
+    modelSha256: text("model_sha256"),
+    policyVersion: integer("policy_version").notNull(),
+    reason: text("reason").notNull(),
+    isCurrent: integer("is_current", { mode: "boolean" }).notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("decisions_id_idx").on(t.id),
+    // Exactly one current decision per lead, enforced by the database itself.
+    uniqueIndex("decisions_current_idx").on(t.leadId).where(sql`is_current = 1`),
+    index("decisions_team_seq_idx").on(t.teamId, t.outcome, t.seq),
+  ],
+);
+
+export const lineage = sqliteTable("lineage", {
+  decisionId: text("decision_id").primaryKey(),
+  inputHash: text("input_hash").notNull(),
+  /** Named feature values, the float32 vector the model saw, and reason codes. */
+  features: text("features", { mode: "json" }).notNull(),
+  vector: text("vector", { mode: "json" }).notNull(),
+  reasons: text("reasons", { mode: "json" }).notNull(),
+  /** Candidates considered, in rank order, with the capacity snapshot each showed. */
+  candidates: text("candidates", { mode: "json" }).notNull(),
+  timings: text("timings", { mode: "json" }).notNull(),
+  /** The shadow model's score of the same lead, if one was live: logged, never routed on. */
+  shadow: text("shadow", { mode: "json" }),
+  /** Why the lead was routed on rules only, when it was. */
+  fallbackReason: text("fallback_reason"),
+  /** Deal value the expected value used. */
+  dealValue: real("deal_value").notNull(),
+  createdAt: createdAt(),
+});
+
+export const apiTokens = sqliteTable("api_tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** sha256 of the secret; the secret itself is shown once and never stored. */
+  tokenHash: text("token_hash").notNull().unique(),
+  scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+  teamId: text("team_id"),
+  createdAt: createdAt(),
+  revokedAt: integer("revoked_at"),
+});
+
+export const auditLog = sqliteTable("audit_log", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  actor: text("actor").notNull(),
+  action: text("action").notNull(),
+  entityType: text("entity_type").notNull(),
+  entityId: text("entity_id").notNull(),
+  before: text("before", { mode: "json" }),
+  after: text("after", { mode: "json" }),
+  reason: text("reason"),
+  at: createdAt(),
+});

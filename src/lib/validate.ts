@@ -1,0 +1,27 @@
+import type { z } from "zod";
+import { ApiError } from "./errors.ts";
+
+/** Parses `value` with a zod schema, or throws a 422 that names every failing field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues
+    .slice(0, 10)
+    .map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`)
+    .join("; ");
+  throw new ApiError("validation_failed", issues);
+}
+
+/** Reads a JSON body (already size-capped by the bodyLimit middleware), or throws a 4xx. */
+export async function readJson(req: { header(name: string): string | undefined; text(): Promise<string> }): Promise<unknown> {
+  const type = req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ApiError("unsupported_media_type", "send the body as application/json");
+  }
+  const raw = await req.text();
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ApiError("invalid_json", "the body is not valid JSON");
+  }
+}

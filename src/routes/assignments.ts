@@ -1,0 +1,37 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { getDb } from "../db/client.ts";
+import { assignmentsAfter } from "../db/decisions.ts";
+import { requireScope } from "../lib/auth.ts";
+import { parseOrThrow } from "../lib/validate.ts";
+
+const FeedQuery = z.object({
+  cursor: z.string().regex(/^\d{1,15}$/, "must be a cursor returned by this API").default("0").transform(Number),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/**
+ * The CRM's pull feed. The cursor is the decision sequence number: D1 commits writes one at a time, so a
+ * row with a lower sequence is never committed after a higher one has been read — no gaps, no duplicates.
+ */
+export const assignments = new Hono<AppEnv>().get("/", requireScope("crm:read"), async (c) => {
+  const { cursor, limit } = parseOrThrow(FeedQuery, c.req.query());
+  const rows = await assignmentsAfter(getDb(c.env.DB), cursor, limit, c.get("token").teamId);
+  const data = rows.map(({ decision, lead, rep, reasons }) => ({
+    id: decision.id,
+    seq: decision.seq,
+    current: decision.isCurrent,
+    createdAt: new Date(decision.createdAt).toISOString(),
+    teamId: decision.teamId,
+    tier: decision.tier,
+    mode: decision.mode,
+    probability: decision.probability,
+    reason: decision.reason,
+    reasons,
+    rep,
+    lead: { id: lead.id, email: lead.email, receivedAt: new Date(lead.receivedAt).toISOString(), fields: lead.payload },
+  }));
+  const last = rows.at(-1)?.decision.seq ?? cursor;
+  return c.json({ data, nextCursor: String(last), hasMore: rows.length === limit });
+});

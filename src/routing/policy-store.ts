@@ -1,0 +1,33 @@
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client.ts";
+import { policies } from "../db/schema.ts";
+import { DEFAULT_POLICY, PolicySchema, type Policy } from "./policy.ts";
+
+export type ActivePolicy = { version: number; policy: Policy };
+
+/** How long an isolate trusts its view of the active policy: a rollback reaches new leads within it. */
+export const POLICY_TTL_MS = 5_000;
+
+let cached: { at: number; value: Promise<ActivePolicy> } | undefined;
+
+export function invalidatePolicy(): void {
+  cached = undefined;
+}
+
+async function loadActive(env: Env): Promise<ActivePolicy> {
+  const row = await getDb(env.DB).select().from(policies).where(eq(policies.status, "active")).get();
+  // Version 0 is the built-in default, used only before any policy was stored.
+  if (!row) return { version: 0, policy: DEFAULT_POLICY };
+  return { version: row.version, policy: PolicySchema.parse(row.body) };
+}
+
+/** The active routing policy, cached per isolate for a few seconds. */
+export function getActivePolicy(env: Env): Promise<ActivePolicy> {
+  const now = Date.now();
+  if (!cached || now - cached.at > POLICY_TTL_MS) {
+    const value = loadActive(env);
+    cached = { at: now, value };
+    value.catch(() => invalidatePolicy());
+  }
+  return cached.value;
+}

@@ -1,0 +1,92 @@
+import { getDb } from "../db/client.ts";
+import { liveModels, parseManifest, type ModelRow } from "../db/models.ts";
+import { sha256Hex } from "../lib/hashing.ts";
+import type { Manifest } from "./manifest.ts";
+import { createSession, type OrtSession } from "./ort.ts";
+
+/** A model ready to score: its registry row, parsed manifest and an ORT session. */
+export type LoadedModel = {
+  name: string;
+  version: string;
+  sha256: string;
+  manifest: Manifest;
+  session: OrtSession;
+};
+
+/** How long an isolate trusts its view of which version is active: a change reaches new leads within it. */
+export const REGISTRY_TTL_MS = 5_000;
+
+// Per-isolate caches. Sessions are keyed by the artifact's sha256 (two versions with the same bytes share
+// one, a version back from a rollback finds its own); manifests by registry row, since versions that
+// share bytes may still differ in calibration or feature spec.
+const sessions = new Map<string, Promise<OrtSession>>();
+const manifests = new Map<number, Manifest>();
+let registry: { name: string; at: number; value: Promise<{ active?: ModelRow; shadow?: ModelRow }> } | undefined;
+
+/** Forgets which versions are live, so the next lead reads the registry again (after an admin change). */
+export function invalidateRegistry(): void {
+  registry = undefined;
+}
+
+/** Drops every cached session and manifest, as a fresh isolate would start. */
+export function dropModelCaches(): void {
+  sessions.clear();
+  manifests.clear();
+  invalidateRegistry();
+}
+
+async function loadSession(bucket: R2Bucket, row: ModelRow): Promise<OrtSession> {
+  const object = await bucket.get(row.artifactKey);
+  if (!object) throw new Error(`artifact ${row.artifactKey} is missing from R2`);
+  const bytes = new Uint8Array(await object.arrayBuffer());
+  const sha = await sha256Hex(bytes);
+  if (sha !== row.sha256) throw new Error(`artifact ${row.artifactKey} sha256 ${sha} does not match ${row.sha256}`);
+  return createSession(bytes);
+}
+
+async function cachedModel(bucket: R2Bucket, row: ModelRow): Promise<LoadedModel> {
+  let manifest = manifests.get(row.id);
+  if (!manifest) {
+    manifest = parseManifest(row);
+    manifests.set(row.id, manifest);
+  }
+  let session = sessions.get(row.sha256);
+  if (!session) {
+    session = loadSession(bucket, row);
+    sessions.set(row.sha256, session);
+    // A failed load is not cached: the next lead tries again (the artifact may be re-uploaded).
+    session.catch(() => sessions.delete(row.sha256));
+  }
+  return { name: row.name, version: row.version, sha256: row.sha256, manifest, session: await session };
+}
+
+export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: string };
+
+/**
+ * The active (and shadow) model of the family `name`, loaded and cached. Never throws: when the active
+ * model cannot be loaded, `active` is undefined and `error` says why, so the caller routes on rules.
+ */
+export async function getLiveModels(env: Env, name: string): Promise<LiveModels> {
+  const now = Date.now();
+  if (!registry || registry.name !== name || now - registry.at > REGISTRY_TTL_MS) {
+    const value = liveModels(getDb(env.DB), name);
+    registry = { name, at: now, value };
+    value.catch(() => invalidateRegistry());
+  }
+  let rows: { active?: ModelRow; shadow?: ModelRow };
+  try {
+    rows = await registry.value;
+  } catch (err) {
+    return { error: `model registry unavailable: ${String(err)}` };
+  }
+  const [active, shadow] = await Promise.allSettled([
+    rows.active ? cachedModel(env.MODELS, rows.active) : Promise.resolve(undefined),
+    rows.shadow ? cachedModel(env.MODELS, rows.shadow) : Promise.resolve(undefined),
+  ]);
+  const result: LiveModels = {};
+  if (active.status === "fulfilled") result.active = active.value;
+  else result.error = `active model unusable: ${String(active.reason)}`;
+  if (!rows.active) result.error = `no active version of model ${name}`;
+  if (shadow.status === "fulfilled") result.shadow = shadow.value;
+  return result;
+}

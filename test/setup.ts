@@ -1,0 +1,36 @@
+import { applyD1Migrations, reset } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach } from "vitest";
+import { getDb } from "../src/db/client.ts";
+import { seedDefaults } from "../src/db/seed.ts";
+import { invalidatePolicy } from "../src/routing/policy-store.ts";
+import { ManifestSchema } from "../src/scoring/manifest.ts";
+import { dropModelCaches } from "../src/scoring/model-store.ts";
+
+/** Tokens every test may use. */
+export const TOKENS = {
+  crm: "lr_test_crm_demo_team",
+  admin: "lr_test_admin",
+  otherTeam: "lr_test_crm_other_team",
+} as const;
+
+export const defaultModel = () => ({
+  bytes: Uint8Array.from(atob(env.TEST_MODEL_B64), (ch) => ch.charCodeAt(0)),
+  manifest: ManifestSchema.parse(JSON.parse(env.TEST_MANIFEST)),
+});
+
+// Every test starts from the embedded defaults on empty storage: D1, R2 and Durable Objects.
+beforeEach(async () => {
+  await reset();
+  await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  dropModelCaches();
+  invalidatePolicy();
+  await seedDefaults(getDb(env.DB), env.MODELS, {
+    model: defaultModel(),
+    tokens: [
+      { name: "demo crm", secret: TOKENS.crm, scopes: ["crm:read", "crm:write"], teamId: "demo" },
+      { name: "admin", secret: TOKENS.admin, scopes: ["admin"], teamId: null },
+      { name: "other crm", secret: TOKENS.otherTeam, scopes: ["crm:read", "crm:write"], teamId: "other" },
+    ],
+  });
+});
