@@ -37,6 +37,10 @@ CREATE TABLE `decisions` (
 	`policy_version` integer NOT NULL,
 	`reason` text NOT NULL,
 	`is_current` integer DEFAULT true NOT NULL,
+	`crm_status` text DEFAULT 'new' NOT NULL,
+	`crm_note` text,
+	`crm_updated_at` integer,
+	`supersedes` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	FOREIGN KEY (`lead_id`) REFERENCES `leads`(`id`) ON UPDATE no action ON DELETE no action
 );
@@ -44,13 +48,34 @@ CREATE TABLE `decisions` (
 CREATE UNIQUE INDEX `decisions_id_idx` ON `decisions` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `decisions_current_idx` ON `decisions` (`lead_id`) WHERE is_current = 1;--> statement-breakpoint
 CREATE INDEX `decisions_team_seq_idx` ON `decisions` (`team_id`,`outcome`,`seq`);--> statement-breakpoint
+CREATE TABLE `idempotency_keys` (
+	`site_id` text NOT NULL,
+	`key` text NOT NULL,
+	`request_hash` text NOT NULL,
+	`status` integer,
+	`body` text,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	PRIMARY KEY(`site_id`, `key`)
+);
+--> statement-breakpoint
+CREATE TABLE `lead_dedupe` (
+	`site_id` text NOT NULL,
+	`email` text NOT NULL,
+	`lead_id` text NOT NULL,
+	`expires_at` integer NOT NULL,
+	PRIMARY KEY(`site_id`, `email`)
+);
+--> statement-breakpoint
 CREATE TABLE `leads` (
 	`id` text PRIMARY KEY NOT NULL,
 	`team_id` text NOT NULL,
+	`site_id` text NOT NULL,
 	`email` text NOT NULL,
 	`payload` text NOT NULL,
 	`input_hash` text NOT NULL,
 	`status` text DEFAULT 'pending' NOT NULL,
+	`review_reason` text,
+	`channel` text DEFAULT 'json' NOT NULL,
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`last_error` text,
 	`received_at` integer NOT NULL
@@ -86,6 +111,17 @@ CREATE TABLE `models` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `models_name_version_idx` ON `models` (`name`,`version`);--> statement-breakpoint
 CREATE INDEX `models_name_status_idx` ON `models` (`name`,`status`);--> statement-breakpoint
+CREATE TABLE `outcomes` (
+	`id` text PRIMARY KEY NOT NULL,
+	`lead_id` text NOT NULL,
+	`type` text NOT NULL,
+	`amount` real,
+	`occurred_at` integer NOT NULL,
+	`team_id` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `outcomes_lead_idx` ON `outcomes` (`lead_id`);--> statement-breakpoint
 CREATE TABLE `policies` (
 	`version` integer PRIMARY KEY NOT NULL,
 	`status` text NOT NULL,
@@ -112,6 +148,27 @@ CREATE TABLE `reps` (
 );
 --> statement-breakpoint
 CREATE INDEX `reps_team_idx` ON `reps` (`team_id`);--> statement-breakpoint
+CREATE TABLE `sites` (
+	`id` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`team_id` text NOT NULL,
+	`allowed_origins` text NOT NULL,
+	`thank_you_url` text,
+	`signing_secrets` text NOT NULL,
+	`require_signature` integer DEFAULT false NOT NULL,
+	`turnstile_secret` text,
+	`dedupe_window_seconds` integer DEFAULT 86400 NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`revoked_at` integer
+);
+--> statement-breakpoint
+CREATE TABLE `submissions` (
+	`id` text PRIMARY KEY NOT NULL,
+	`lead_id` text NOT NULL,
+	`payload` text NOT NULL,
+	`received_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `teams` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

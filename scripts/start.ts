@@ -26,7 +26,8 @@ function localTokens(): LocalTokens {
 }
 
 goOffline();
-const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: offlineEnv() });
+// CI=true: apply without the interactive "continue?" prompt (local data only).
+const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local"], { stdio: "inherit", env: { ...offlineEnv(), CI: "true" } });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const tokens = localTokens();

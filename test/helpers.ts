@@ -11,7 +11,7 @@ export function call(path: string, init: RequestInit = {}): Promise<Response> {
 export function postLead(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return call("/v1/leads", {
     method: "POST",
-    headers: { "content-type": "application/json", ...headers },
+    headers: { "content-type": "application/json", "x-site-key": "pk_demo", ...headers },
     body: typeof body === "string" ? body : JSON.stringify(body),
   });
 }
@@ -19,6 +19,10 @@ export function postLead(body: unknown, headers: Record<string, string> = {}): P
 export function crmGet(path: string, token: string = TOKENS.crm): Promise<Response> {
   return call(path, { headers: { authorization: `Bearer ${token}` } });
 }
+
+let serial = 0;
+/** A fresh email each call: the demo site merges repeat submissions of one email within a day. */
+export const uniqueEmail = (prefix = "lead") => `${prefix}${++serial}-${crypto.randomUUID().slice(0, 8)}@bigcorp.example`;
 
 /** A lead the default model scores high (demo requested, senior, large company). */
 export const HOT_LEAD = {

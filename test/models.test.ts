@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { calibrate } from "../src/scoring/calibration.ts";
 import { computeFeatures } from "../src/scoring/features.ts";
 import type { Calibration, Manifest } from "../src/scoring/manifest.ts";
-import { call, HOT_LEAD, postLead, type ErrorJson } from "./helpers.ts";
+import { call, HOT_LEAD, postLead, uniqueEmail, type ErrorJson } from "./helpers.ts";
 import { TOKENS, defaultModel } from "./setup.ts";
 
 const admin = { authorization: `Bearer ${TOKENS.admin}` };
@@ -38,7 +38,7 @@ function setStatus(version: string, to: string, reason = "test") {
 type LeadResponse = { decision: { id: string; model: { version: string; sha256: string } | null; probability: number; mode: string } };
 
 async function scoredBy(): Promise<LeadResponse["decision"]> {
-  return ((await (await postLead(HOT_LEAD)).json()) as LeadResponse).decision;
+  return ((await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as LeadResponse).decision;
 }
 
 describe("model lifecycle", () => {

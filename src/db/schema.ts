@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -65,11 +65,17 @@ export const leads = sqliteTable(
   {
     id: text("id").primaryKey(),
     teamId: text("team_id").notNull(),
+    siteId: text("site_id").notNull(),
     email: text("email").notNull(),
     payload: text("payload", { mode: "json" }).notNull(),
     /** sha256 of the canonical payload: replay and duplicate detection key on it. */
     inputHash: text("input_hash").notNull(),
-    status: text("status", { enum: ["pending", "decided"] }).notNull().default("pending"),
+    /** `review`: held as suspicious (never routed until released); `discarded`: judged spam in review. */
+    status: text("status", { enum: ["pending", "decided", "review", "discarded"] }).notNull().default("pending"),
+    /** Why the lead sits in review (honeypot, disposable domain, ...). */
+    reviewReason: text("review_reason"),
+    /** How the lead arrived: `form`, `json` or `signed` (server to server). */
+    channel: text("channel").notNull().default("json"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     receivedAt: integer("received_at").notNull(),
@@ -97,6 +103,14 @@ export const decisions = sqliteTable(
     policyVersion: integer("policy_version").notNull(),
     reason: text("reason").notNull(),
     isCurrent: integer("is_current", { mode: "boolean" }).notNull().default(true),
+    /** What the CRM did with the assignment. */
+    crmStatus: text("crm_status", { enum: ["new", "acked", "accepted", "rejected", "closed", "superseded"] })
+      .notNull()
+      .default("new"),
+    crmNote: text("crm_note"),
+    crmUpdatedAt: integer("crm_updated_at"),
+    /** The decision this one replaced (a CRM reject or an SLA re-route), if any. */
+    supersedes: text("supersedes"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -148,3 +162,74 @@ export const auditLog = sqliteTable("audit_log", {
   reason: text("reason"),
   at: createdAt(),
 });
+
+/** A website (or server) allowed to post leads, with the team its leads go to. */
+export const sites = sqliteTable("sites", {
+  /** The public site key a form embeds, e.g. `pk_demo`. */
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  teamId: text("team_id").notNull(),
+  /** Origins a browser may post from; empty means any origin. */
+  allowedOrigins: text("allowed_origins", { mode: "json" }).$type<string[]>().notNull(),
+  /** Where a plain HTML form post is redirected after the lead is stored. */
+  thankYouUrl: text("thank_you_url"),
+  /** HMAC-SHA256 secrets for signed server-to-server posts; several live at once during rotation. */
+  signingSecrets: text("signing_secrets", { mode: "json" }).$type<string[]>().notNull(),
+  /** When set, unsigned posts are refused: the site posts only from its servers. */
+  requireSignature: integer("require_signature", { mode: "boolean" }).notNull().default(false),
+  /** Cloudflare Turnstile secret; when set, browser posts must carry a valid token. */
+  turnstileSecret: text("turnstile_secret"),
+  /** A second submission with the same email within this many seconds merges into the first lead. */
+  dedupeWindowSeconds: integer("dedupe_window_seconds").notNull().default(86_400),
+  createdAt: createdAt(),
+  revokedAt: integer("revoked_at"),
+});
+
+/** Stored first responses of requests sent with an Idempotency-Key. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    siteId: text("site_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status"),
+    body: text("body"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.key] })],
+);
+
+/** The lead that owns (site, email) for the dedupe window: later submissions merge into it. */
+export const leadDedupe = sqliteTable(
+  "lead_dedupe",
+  {
+    siteId: text("site_id").notNull(),
+    email: text("email").notNull(),
+    leadId: text("lead_id").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.email] })],
+);
+
+/** Every repeated submission merged into an earlier lead: kept, never routed twice. */
+export const submissions = sqliteTable("submissions", {
+  id: text("id").primaryKey(),
+  leadId: text("lead_id").notNull(),
+  payload: text("payload", { mode: "json" }).notNull(),
+  receivedAt: integer("received_at").notNull(),
+});
+
+/** What happened to a lead after routing, as the CRM reports it: the training labels. */
+export const outcomes = sqliteTable(
+  "outcomes",
+  {
+    id: text("id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    type: text("type", { enum: ["contacted", "opportunity_created", "won", "lost"] }).notNull(),
+    amount: real("amount"),
+    occurredAt: integer("occurred_at").notNull(),
+    teamId: text("team_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("outcomes_lead_idx").on(t.leadId)],
+);

@@ -5,7 +5,7 @@ import { DEFAULT_POLICY } from "../routing/policy.ts";
 import type { Manifest } from "../scoring/manifest.ts";
 import { registerModel } from "../scoring/registry.ts";
 import type { Db } from "./client.ts";
-import { apiTokens, models, policies, reps, teams } from "./schema.ts";
+import { apiTokens, models, policies, reps, sites, teams } from "./schema.ts";
 
 export const DEMO_TEAM = { id: "demo", name: "Demo inbound team" };
 
@@ -18,6 +18,17 @@ export const DEMO_REPS: (typeof reps.$inferInsert)[] = [
   { id: "rep_linus", teamId: "demo", name: "Linus Torvalds", email: "linus@example.com", role: "sdr", timezone: "Europe/Helsinki", maxOpen: 8, maxPerDay: 40, winRateFactor: 0.9 },
 ];
 
+/** The demo site: its public key is what the demo form at `/` and the README's curl examples send. */
+export const DEMO_SITE: typeof sites.$inferInsert = {
+  id: "pk_demo",
+  name: "Demo website",
+  teamId: "demo",
+  allowedOrigins: ["http://127.0.0.1:8787", "http://localhost:8787"],
+  thankYouUrl: null,
+  signingSecrets: [],
+  dedupeWindowSeconds: 86_400,
+};
+
 export type SeedInput = {
   model: { bytes: Uint8Array; manifest: Manifest };
   /** Token secrets to make sure exist (local development only: real tokens come from the admin API). */
@@ -25,12 +36,13 @@ export type SeedInput = {
 };
 
 /**
- * Seeds the embedded defaults: demo team and reps, policy v1, the default model (active unless another
+ * Seeds the embedded defaults: demo team, reps and site, policy v1, the default model (active unless another
  * version of it is), and the given tokens. Idempotent: running it twice duplicates nothing.
  */
 export async function seedDefaults(db: Db, bucket: R2Bucket, input: SeedInput): Promise<void> {
   await db.insert(teams).values(DEMO_TEAM).onConflictDoNothing();
   await db.insert(reps).values(DEMO_REPS).onConflictDoNothing();
+  await db.insert(sites).values(DEMO_SITE).onConflictDoNothing();
   await db.insert(policies).values({ version: 1, status: "active", body: DEFAULT_POLICY, activatedAt: Date.now() }).onConflictDoNothing();
   const live = await db.select().from(models).where(eq(models.status, "active")).get();
   await registerModel(db, bucket, input.model.bytes, input.model.manifest, live ? "staged" : "active");
