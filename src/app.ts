@@ -5,10 +5,14 @@ import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
+import { adminApi } from "./routes/admin.ts";
+import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { decisions } from "./routes/decisions.ts";
 import { leads } from "./routes/leads.ts";
 import { modelsApi } from "./routes/models.ts";
+import { outcomesApi } from "./routes/outcomes.ts";
+import { pages } from "./routes/pages.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -37,10 +41,14 @@ app.use((c, next) => {
 });
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.route("/", pages);
 app.route("/v1/leads", leads);
 app.route("/v1/assignments", assignments);
+app.route("/v1/assignments", assignmentActions);
+app.route("/v1/outcomes", outcomesApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
+app.route("/v1/admin", adminApi);
 
 // A known path asked with another method answers 405, not 404.
 for (const path of new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => r.path))) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { decisions, leads, lineage, reps } from "./schema.ts";
 
@@ -16,7 +16,7 @@ export async function recordDecision(db: Db, decision: NewDecision, trail: NewLi
   await db.batch([
     db
       .update(decisions)
-      .set({ isCurrent: false })
+      .set({ isCurrent: false, crmStatus: sql`CASE WHEN crm_status = 'rejected' THEN 'rejected' ELSE 'superseded' END` })
       .where(and(eq(decisions.leadId, decision.leadId), eq(decisions.isCurrent, true))),
     db.insert(decisions).values({ ...decision, isCurrent: true }),
     db.insert(lineage).values({ ...trail, decisionId: decision.id }),
@@ -49,4 +49,26 @@ export function assignmentsAfter(db: Db, cursor: number, limit: number, teamId: 
     .where(where)
     .orderBy(asc(decisions.seq))
     .limit(limit);
+}
+
+export async function getDecision(db: Db, id: string): Promise<DecisionRow | undefined> {
+  return db.select().from(decisions).where(eq(decisions.id, id)).get();
+}
+
+/** The lead's current decision. */
+export async function currentDecision(db: Db, leadId: string): Promise<DecisionRow | undefined> {
+  return db.select().from(decisions).where(and(eq(decisions.leadId, leadId), eq(decisions.isCurrent, true))).get();
+}
+
+/**
+ * Moves a current assignment's CRM status, only from the states that allow it; returns the updated row,
+ * or undefined when the assignment is no longer current or already past that state.
+ */
+export async function setCrmStatus(db: Db, id: string, to: DecisionRow["crmStatus"], from: DecisionRow["crmStatus"][], note: string | null) {
+  return db
+    .update(decisions)
+    .set({ crmStatus: to, crmNote: note, crmUpdatedAt: Date.now() })
+    .where(and(eq(decisions.id, id), eq(decisions.isCurrent, true), inArray(decisions.crmStatus, from)))
+    .returning()
+    .get();
 }

@@ -44,7 +44,14 @@ function dealValueOf(payload: unknown, fallback: number): number {
  * Scores, routes and records one stored lead. Throws only when the decision could not be written; the
  * lead then stays pending (with any reservation released) and the cron trigger retries it.
  */
-export async function decideLead(env: Env, lead: LeadRow): Promise<DecisionSummary> {
+export type DecideOptions = {
+  /** Reps that may not get the lead (e.g. the rep who just rejected it). */
+  excludeReps?: readonly string[];
+  /** The decision this one replaces, kept in its lineage. */
+  supersedes?: string;
+};
+
+export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions = {}): Promise<DecisionSummary> {
   const t0 = performance.now();
   const db = getDb(env.DB);
   const [models, { version: policyVersion, policy }] = await Promise.all([
@@ -69,7 +76,8 @@ export async function decideLead(env: Env, lead: LeadRow): Promise<DecisionSumma
   let candidates: CandidateTrace[] = [];
   let reason = `probability below every routed tier`;
   if (tier.pool) {
-    const reps = await teamRepsForRole(db, lead.teamId, tier.pool);
+    const excluded = new Set(options.excludeReps ?? []);
+    const reps = (await teamRepsForRole(db, lead.teamId, tier.pool)).filter((r) => !excluded.has(r.id));
     const routed = await routeToRep(env, lead.id, reps, score?.probability ?? 0, dealValue, policy.loadPenalty, ttlMs);
     ({ outcome, repId, candidates, reason } = routed);
   } else if (!score) {
@@ -93,6 +101,7 @@ export async function decideLead(env: Env, lead: LeadRow): Promise<DecisionSumma
     modelSha256: model?.sha256 ?? null,
     policyVersion,
     reason,
+    supersedes: options.supersedes ?? null,
   };
   const columns = model ? featureColumns(model.manifest.features) : [];
   try {

@@ -1,0 +1,89 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { auditRow } from "../db/audit.ts";
+import { getDb } from "../db/client.ts";
+import { apiTokens, leads, sites } from "../db/schema.ts";
+import { createToken, requireScope, SCOPES } from "../lib/auth.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { invalidateSites } from "../intake/sites.ts";
+import { decideLead } from "../routing/decide.ts";
+
+const TokenBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  scopes: z.array(z.enum(SCOPES)).min(1),
+  /** The team whose leads the token sees; omit only for admin tokens. */
+  teamId: z.string().min(1).max(64).nullable().default(null),
+});
+const SiteBody = z.object({
+  id: z.string().regex(/^pk_[a-z0-9_]{3,60}$/, "site keys look like pk_<lowercase letters, digits, _>"),
+  name: z.string().trim().min(1).max(100),
+  teamId: z.string().min(1).max(64),
+  allowedOrigins: z.array(z.url().transform((u) => new URL(u).origin)).max(50).default([]),
+  thankYouUrl: z.url().nullable().default(null),
+  signingSecrets: z.array(z.string().min(16).max(200)).max(5).default([]),
+  requireSignature: z.boolean().default(false),
+  turnstileSecret: z.string().min(1).max(200).nullable().default(null),
+  dedupeWindowSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+});
+const ReasonBody = z.object({ reason: z.string().trim().min(1).max(500) });
+
+/** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
+export const adminApi = new Hono<AppEnv>()
+  .use(requireScope("admin"))
+  .get("/tokens", async (c) => {
+    const rows = await getDb(c.env.DB).select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt }).from(apiTokens);
+    return c.json({ data: rows });
+  })
+  .post("/tokens", async (c) => {
+    const input = parseOrThrow(TokenBody, await readJson(c.req));
+    if (input.teamId === null && !input.scopes.includes("admin")) {
+      throw new ApiError("validation_failed", "teamId: a CRM token must be bound to a team");
+    }
+    const db = getDb(c.env.DB);
+    const { id, secret } = await createToken(db, input);
+    await auditRow(db, { actor: c.get("token").name, action: "token.create", entityType: "token", entityId: id, after: input });
+    // The secret is shown here once and never again.
+    return c.json({ id, secret, ...input }, 201);
+  })
+  .delete("/tokens/:id", async (c) => {
+    const db = getDb(c.env.DB);
+    const row = await db.update(apiTokens).set({ revokedAt: Date.now() }).where(and(eq(apiTokens.id, c.req.param("id")), isNull(apiTokens.revokedAt))).returning().get();
+    if (!row) throw new ApiError("not_found", "no such active token");
+    await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id });
+    return c.json({ id: row.id, revoked: true });
+  })
+  .get("/sites", async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
+  .put("/sites/:id", async (c) => {
+    const input = parseOrThrow(SiteBody, { ...((await readJson(c.req)) as object), id: c.req.param("id") });
+    const db = getDb(c.env.DB);
+    const before = await db.select().from(sites).where(eq(sites.id, input.id)).get();
+    await db.batch([
+      db.insert(sites).values(input).onConflictDoUpdate({ target: sites.id, set: { ...input, revokedAt: null } }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "site.update" : "site.create", entityType: "site", entityId: input.id, before: before ? { ...before, signingSecrets: before.signingSecrets.length } : null, after: { ...input, signingSecrets: input.signingSecrets.length, turnstileSecret: input.turnstileSecret !== null } }),
+    ]);
+    invalidateSites();
+    return c.json({ id: input.id }, before ? 200 : 201);
+  })
+  .get("/review", async (c) => {
+    const rows = await getDb(c.env.DB).select().from(leads).where(eq(leads.status, "review")).orderBy(desc(leads.receivedAt)).limit(200);
+    return c.json({ data: rows.map((l) => ({ id: l.id, siteId: l.siteId, email: l.email, reason: l.reviewReason, receivedAt: new Date(l.receivedAt).toISOString(), fields: l.payload })) });
+  })
+  .post("/review/:id/:action{release|discard}", async (c) => {
+    const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
+    const db = getDb(c.env.DB);
+    const action = c.req.param("action");
+    const lead = await db
+      .update(leads)
+      .set({ status: action === "release" ? "pending" : "discarded" })
+      .where(and(eq(leads.id, c.req.param("id")), eq(leads.status, "review")))
+      .returning()
+      .get();
+    if (!lead) throw new ApiError("not_found", "no lead with that id is waiting in review");
+    await auditRow(db, { actor: c.get("token").name, action: `review.${action}`, entityType: "lead", entityId: lead.id, before: { status: "review" }, after: { status: lead.status }, reason });
+    if (action === "discard") return c.json({ id: lead.id, status: "discarded" });
+    const decision = await decideLead(c.env, lead);
+    return c.json({ id: lead.id, status: "decided", decision });
+  });

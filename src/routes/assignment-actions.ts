@@ -1,0 +1,53 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { getDb } from "../db/client.ts";
+import { getDecision, setCrmStatus, type DecisionRow } from "../db/decisions.ts";
+import { leads } from "../db/schema.ts";
+import { requireScope, type TokenInfo } from "../lib/auth.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { decideLead } from "../routing/decide.ts";
+import { capacityStub } from "../routing/route.ts";
+
+const NoteBody = z.object({ note: z.string().trim().max(500).optional() }).default({});
+const RejectBody = z.object({ reason: z.string().trim().min(1).max(500) });
+
+/** The assignment, if the token's team may act on it. */
+async function ownAssignment(db: ReturnType<typeof getDb>, id: string, token: TokenInfo): Promise<DecisionRow> {
+  const d = await getDecision(db, id);
+  if (!d || d.outcome !== "assigned" || (token.teamId !== null && d.teamId !== token.teamId)) {
+    throw new ApiError("not_found", "no such assignment");
+  }
+  return d;
+}
+
+async function optionalJson(req: { header(n: string): string | undefined; text(): Promise<string> }): Promise<unknown> {
+  return req.header("content-type") ? readJson(req) : {};
+}
+
+const transitions = { ack: { to: "acked", from: ["new"] }, accept: { to: "accepted", from: ["new", "acked"] } } as const;
+
+/** The CRM acts on assignments: ack (seen), accept (working it), reject (re-routed to someone else). */
+export const assignmentActions = new Hono<AppEnv>()
+  .post("/:id/reject", requireScope("crm:write"), async (c) => {
+    const { reason } = parseOrThrow(RejectBody, await readJson(c.req));
+    const db = getDb(c.env.DB);
+    const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
+    const updated = await setCrmStatus(db, d.id, "rejected", ["new", "acked", "accepted"], reason);
+    if (!updated) throw new ApiError("conflict", "the assignment is no longer current or was already closed");
+    if (d.repId) await capacityStub(c.env, d.repId).release(d.leadId);
+    const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
+    const next = await decideLead(c.env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });
+    return c.json({ rejected: d.id, next });
+  })
+  .post("/:id/:action{ack|accept}", requireScope("crm:write"), async (c) => {
+    const { note } = parseOrThrow(NoteBody, await optionalJson(c.req));
+    const db = getDb(c.env.DB);
+    const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
+    const step = transitions[c.req.param("action") as keyof typeof transitions];
+    const updated = await setCrmStatus(db, d.id, step.to, [...step.from], note ?? null);
+    if (!updated) throw new ApiError("conflict", `the assignment is ${d.isCurrent ? d.crmStatus : "no longer current"}`);
+    return c.json({ id: updated.id, crmStatus: updated.crmStatus });
+  });
