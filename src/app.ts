@@ -9,6 +9,8 @@ import { adminApi } from "./routes/admin.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { decisions } from "./routes/decisions.ts";
+import { docs } from "./routes/docs.ts";
+import { exportsApi } from "./routes/exports.ts";
 import { leads } from "./routes/leads.ts";
 import { modelsApi } from "./routes/models.ts";
 import { outcomesApi } from "./routes/outcomes.ts";
@@ -42,6 +44,7 @@ app.use((c, next) => {
 
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.route("/", pages);
+app.route("/", docs);
 app.route("/v1/leads", leads);
 app.route("/v1/assignments", assignments);
 app.route("/v1/assignments", assignmentActions);
@@ -49,6 +52,7 @@ app.route("/v1/outcomes", outcomesApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
 app.route("/v1/admin", adminApi);
+app.route("/v1/exports", exportsApi);
 
 // A known path asked with another method answers 405, not 404.
 for (const path of new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => r.path))) {

@@ -1,34 +1,15 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { apiTokens, leads, sites } from "../db/schema.ts";
-import { createToken, requireScope, SCOPES } from "../lib/auth.ts";
+import { createToken, requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateSites } from "../intake/sites.ts";
 import { decideLead } from "../routing/decide.ts";
-
-const TokenBody = z.object({
-  name: z.string().trim().min(1).max(100),
-  scopes: z.array(z.enum(SCOPES)).min(1),
-  /** The team whose leads the token sees; omit only for admin tokens. */
-  teamId: z.string().min(1).max(64).nullable().default(null),
-});
-const SiteBody = z.object({
-  id: z.string().regex(/^pk_[a-z0-9_]{3,60}$/, "site keys look like pk_<lowercase letters, digits, _>"),
-  name: z.string().trim().min(1).max(100),
-  teamId: z.string().min(1).max(64),
-  allowedOrigins: z.array(z.url().transform((u) => new URL(u).origin)).max(50).default([]),
-  thankYouUrl: z.url().nullable().default(null),
-  signingSecrets: z.array(z.string().min(16).max(200)).max(5).default([]),
-  requireSignature: z.boolean().default(false),
-  turnstileSecret: z.string().min(1).max(200).nullable().default(null),
-  dedupeWindowSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
-});
-const ReasonBody = z.object({ reason: z.string().trim().min(1).max(500) });
+import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 
 /** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
 export const adminApi = new Hono<AppEnv>()

@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { getDecision, setCrmStatus, type DecisionRow } from "../db/decisions.ts";
@@ -10,9 +9,7 @@ import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { decideLead } from "../routing/decide.ts";
 import { capacityStub } from "../routing/route.ts";
-
-const NoteBody = z.object({ note: z.string().trim().max(500).optional() }).default({});
-const RejectBody = z.object({ reason: z.string().trim().min(1).max(500) });
+import { NoteBody, RejectBody } from "../schemas/crm.ts";
 
 /** The assignment, if the token's team may act on it. */
 async function ownAssignment(db: ReturnType<typeof getDb>, id: string, token: TokenInfo): Promise<DecisionRow> {

@@ -1,15 +1,10 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { assignmentsAfter } from "../db/decisions.ts";
 import { requireScope } from "../lib/auth.ts";
 import { parseOrThrow } from "../lib/validate.ts";
-
-const FeedQuery = z.object({
-  cursor: z.string().regex(/^\d{1,15}$/, "must be a cursor returned by this API").default("0").transform(Number),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
+import { FeedQuery } from "../schemas/crm.ts";
 
 /**
  * The CRM's pull feed. The cursor is the decision sequence number: D1 commits writes one at a time, so a

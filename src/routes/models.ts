@@ -1,6 +1,5 @@
 import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
@@ -16,12 +15,7 @@ import { invalidateRegistry } from "../scoring/model-store.ts";
 import { createSession, runWorkerBatch } from "../scoring/ort.ts";
 import { registerModel } from "../scoring/registry.ts";
 import { validateModel } from "../scoring/validate-model.ts";
-
-const ChangeBody = z.object({
-  to: z.enum(["staged", "shadow", "active", "retired"]),
-  reason: z.string().trim().min(1).max(500),
-});
-const RollbackBody = z.object({ reason: z.string().trim().min(1).max(500) });
+import { ModelStatusBody, ReasonBody } from "../schemas/admin.ts";
 
 /** A registry row as the API shows it (the manifest's bulky parts left out of lists). */
 function view(row: ModelRow, full = false) {
@@ -111,7 +105,7 @@ export const modelsApi = new Hono<AppEnv>()
     return c.json(view(row, true));
   })
   .post("/:name/:version/status", async (c) => {
-    const { to, reason } = parseOrThrow(ChangeBody, await readJson(c.req));
+    const { to, reason } = parseOrThrow(ModelStatusBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);
     if (family.length === 0) throw new ApiError("not_found", `no model named ${name}`);
@@ -119,7 +113,7 @@ export const modelsApi = new Hono<AppEnv>()
     return c.json({ changes });
   })
   .post("/:name/rollback", async (c) => {
-    const { reason } = parseOrThrow(RollbackBody, await readJson(c.req));
+    const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);
     if (family.length === 0) throw new ApiError("not_found", `no model named ${name}`);

@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { currentDecision, setCrmStatus } from "../db/decisions.ts";
@@ -9,15 +8,7 @@ import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { capacityStub } from "../routing/route.ts";
-
-export const OutcomeSchema = z.object({
-  /** Your id for the event: sending it again does nothing. */
-  id: z.string().trim().min(1).max(100),
-  leadId: z.string().min(1).max(100),
-  type: z.enum(["contacted", "opportunity_created", "won", "lost"]),
-  amount: z.number().nonnegative().max(1e12).optional(),
-  occurredAt: z.iso.datetime({ offset: true }),
-});
+import { OutcomeSchema } from "../schemas/crm.ts";
 
 /** Outcomes close the loop: they become training labels, and `won` / `lost` free the rep's slot. */
 export const outcomesApi = new Hono<AppEnv>().post("/", requireScope("crm:write"), async (c) => {

@@ -1,0 +1,23 @@
+import { z } from "zod";
+
+export const FeedQuery = z.object({
+  cursor: z.string().regex(/^\d{1,15}$/, "must be a cursor returned by this API").default("0").transform(Number),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const NoteBody = z.object({ note: z.string().trim().max(500).optional() }).default({});
+export const RejectBody = z.object({ reason: z.string().trim().min(1).max(500) });
+
+export const OutcomeSchema = z.object({
+  /** Your id for the event: sending it again does nothing. */
+  id: z.string().trim().min(1).max(100),
+  leadId: z.string().min(1).max(100),
+  type: z.enum(["contacted", "opportunity_created", "won", "lost"]),
+  amount: z.number().nonnegative().max(1e12).optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+});
+
+export const ExportQuery = z.object({
+  cursor: z.string().regex(/^\d{1,15}$/).default("0").transform(Number),
+  limit: z.coerce.number().int().min(1).max(1000).default(500),
+});
