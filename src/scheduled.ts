@@ -7,9 +7,9 @@ const RETRY_AFTER_MS = 30_000;
 const RETRY_BATCH = 50;
 
 /** Cron: decides leads left pending by a failed request (scoring, routing or D1 trouble). */
-export async function retryPendingLeads(env: Env): Promise<{ retried: number; decided: number }> {
+export async function retryPendingLeads(env: Env, olderThanMs = RETRY_AFTER_MS): Promise<{ retried: number; decided: number }> {
   const db = getDb(env.DB);
-  const pending = await pendingLeads(db, RETRY_AFTER_MS, RETRY_BATCH);
+  const pending = await pendingLeads(db, olderThanMs, RETRY_BATCH);
   let decided = 0;
   for (const lead of pending) {
     try {
