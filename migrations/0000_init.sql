@@ -1,3 +1,12 @@
+CREATE TABLE `accounts` (
+	`domain` text PRIMARY KEY NOT NULL,
+	`name` text NOT NULL,
+	`team_id` text NOT NULL,
+	`owner_rep_id` text,
+	`strategic` integer DEFAULT false NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `api_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -36,6 +45,7 @@ CREATE TABLE `decisions` (
 	`model_sha256` text,
 	`policy_version` integer NOT NULL,
 	`reason` text NOT NULL,
+	`queue` text,
 	`is_current` integer DEFAULT true NOT NULL,
 	`crm_status` text DEFAULT 'new' NOT NULL,
 	`crm_note` text,
@@ -93,6 +103,7 @@ CREATE TABLE `lineage` (
 	`shadow` text,
 	`fallback_reason` text,
 	`deal_value` real NOT NULL,
+	`context` text DEFAULT '{}' NOT NULL,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
 );
 --> statement-breakpoint
@@ -142,6 +153,10 @@ CREATE TABLE `reps` (
 	`max_open` integer NOT NULL,
 	`max_per_day` integer NOT NULL,
 	`win_rate_factor` real DEFAULT 1 NOT NULL,
+	`working_hours` text,
+	`out_of_office_until` integer,
+	`territory_ids` text DEFAULT '[]' NOT NULL,
+	`segments` text DEFAULT '[]' NOT NULL,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	`deleted_at` integer,
 	FOREIGN KEY (`team_id`) REFERENCES `teams`(`id`) ON UPDATE no action ON DELETE no action
@@ -172,5 +187,16 @@ CREATE TABLE `submissions` (
 CREATE TABLE `teams` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `territories` (
+	`id` text PRIMARY KEY NOT NULL,
+	`team_id` text NOT NULL,
+	`name` text NOT NULL,
+	`countries` text DEFAULT '[]' NOT NULL,
+	`industries` text DEFAULT '[]' NOT NULL,
+	`min_employees` integer,
+	`max_employees` integer,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
 );

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { WorkingHours } from "../routing/availability.ts";
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
@@ -25,6 +26,13 @@ export const reps = sqliteTable(
     maxOpen: integer("max_open").notNull(),
     maxPerDay: integer("max_per_day").notNull(),
     winRateFactor: real("win_rate_factor").notNull().default(1),
+    /** Weekly hours in `timezone` ({ days, start, end }); null means always available. */
+    workingHours: text("working_hours", { mode: "json" }).$type<WorkingHours | null>(),
+    /** With status `out_of_office`: back at this time (epoch ms); null means until further notice. */
+    outOfOfficeUntil: integer("out_of_office_until"),
+    /** Territories the rep covers and company-size segments the rep sells to ([] = any). */
+    territoryIds: text("territory_ids", { mode: "json" }).$type<string[]>().notNull().default([]),
+    segments: text("segments", { mode: "json" }).$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     deletedAt: integer("deleted_at"),
   },
@@ -102,6 +110,8 @@ export const decisions = sqliteTable(
     modelSha256: text("model_sha256"),
     policyVersion: integer("policy_version").notNull(),
     reason: text("reason").notNull(),
+    /** For a queued lead: `team` (its team's reps are busy or away) or `global` (no rep serves it). */
+    queue: text("queue", { enum: ["team", "global"] }),
     isCurrent: integer("is_current", { mode: "boolean" }).notNull().default(true),
     /** What the CRM did with the assignment. */
     crmStatus: text("crm_status", { enum: ["new", "acked", "accepted", "rejected", "closed", "superseded"] })
@@ -137,6 +147,8 @@ export const lineage = sqliteTable("lineage", {
   fallbackReason: text("fallback_reason"),
   /** Deal value the expected value used. */
   dealValue: real("deal_value").notNull(),
+  /** What the plan saw besides candidates: time, account, territories, escalation (for replay). */
+  context: text("context", { mode: "json" }).notNull().default({}),
   createdAt: createdAt(),
 });
 
@@ -161,6 +173,30 @@ export const auditLog = sqliteTable("audit_log", {
   after: text("after", { mode: "json" }),
   reason: text("reason"),
   at: createdAt(),
+});
+
+/** A territory: which leads it covers (empty lists match anything). */
+export const territories = sqliteTable("territories", {
+  id: text("id").primaryKey(),
+  teamId: text("team_id").notNull(),
+  name: text("name").notNull(),
+  countries: text("countries", { mode: "json" }).$type<string[]>().notNull().default([]),
+  industries: text("industries", { mode: "json" }).$type<string[]>().notNull().default([]),
+  minEmployees: integer("min_employees"),
+  maxEmployees: integer("max_employees"),
+  createdAt: createdAt(),
+});
+
+/** Known accounts: a lead whose email domain matches goes to the account's owner first. */
+export const accounts = sqliteTable("accounts", {
+  /** Normalised domain (lower case, no `www.`). */
+  domain: text("domain").primaryKey(),
+  name: text("name").notNull(),
+  teamId: text("team_id").notNull(),
+  ownerRepId: text("owner_rep_id"),
+  /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
+  strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
+  createdAt: createdAt(),
 });
 
 /** A website (or server) allowed to post leads, with the team its leads go to. */

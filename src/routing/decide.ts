@@ -1,14 +1,16 @@
 import { getDb } from "../db/client.ts";
 import { recordDecision, type NewDecision } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
-import { teamRepsForRole } from "../db/reps.ts";
+import { repFacts, routingFacts } from "../db/routing-facts.ts";
 import { newId } from "../lib/hashing.ts";
-import { featureColumns, readPath } from "../scoring/features.ts";
+import { featureColumns } from "../scoring/features.ts";
 import { getLiveModels, type LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Reason, type Score } from "../scoring/score.ts";
-import { tierForProbability, tierForRules } from "./policy.ts";
+import { availabilityOf } from "./availability.ts";
+import { planRoute, type PlanInput } from "./plan.ts";
+import { tierForProbability } from "./policy.ts";
 import { getActivePolicy } from "./policy-store.ts";
-import { capacityStub, routeToRep, type CandidateTrace } from "./route.ts";
+import { capacityStub, executePlan, readSnapshots } from "./route.ts";
 
 /** What the API returns about a decision. */
 export type DecisionSummary = {
@@ -16,6 +18,7 @@ export type DecisionSummary = {
   outcome: "assigned" | "queued" | "nurture";
   tier: string;
   repId: string | null;
+  queue: "team" | "global" | null;
   mode: "model" | "rules";
   probability: number | null;
   model: { name: string; version: string; sha256: string } | null;
@@ -26,7 +29,16 @@ export type DecisionSummary = {
   timings: Record<string, number>;
 };
 
-async function scoreOrNull(model: LoadedModel | undefined, payload: unknown): Promise<Score | string> {
+export type DecideOptions = {
+  /** Reps that may not get the lead (e.g. the rep who just rejected it). */
+  excludeReps?: readonly string[];
+  /** The decision this one replaces, kept in its lineage. */
+  supersedes?: string;
+  /** Write nothing unless the lead gets a rep (draining a queue must not churn decisions). */
+  onlyIfAssigned?: boolean;
+};
+
+async function scoreOrError(model: LoadedModel | undefined, payload: unknown): Promise<Score | string> {
   if (!model) return "no model";
   try {
     return (await scorePayloads(model, [payload]))[0]!;
@@ -35,57 +47,59 @@ async function scoreOrNull(model: LoadedModel | undefined, payload: unknown): Pr
   }
 }
 
-function dealValueOf(payload: unknown, fallback: number): number {
-  const v = Number(readPath(payload, "deal_value"));
-  return Number.isFinite(v) && v > 0 ? v : fallback;
-}
-
 /**
- * Scores, routes and records one stored lead. Throws only when the decision could not be written; the
- * lead then stays pending (with any reservation released) and the cron trigger retries it.
+ * Scores, plans, routes and records one stored lead. Returns null only with `onlyIfAssigned` when nobody
+ * could take it. Throws when the decision could not be written; the lead then stays pending (any hold
+ * released) and the cron trigger retries it.
  */
-export type DecideOptions = {
-  /** Reps that may not get the lead (e.g. the rep who just rejected it). */
-  excludeReps?: readonly string[];
-  /** The decision this one replaces, kept in its lineage. */
-  supersedes?: string;
-};
-
-export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions = {}): Promise<DecisionSummary> {
+export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions & { onlyIfAssigned: true }): Promise<DecisionSummary | null>;
+export async function decideLead(env: Env, lead: LeadRow, options?: Omit<DecideOptions, "onlyIfAssigned">): Promise<DecisionSummary>;
+export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions = {}): Promise<DecisionSummary | null> {
   const t0 = performance.now();
   const db = getDb(env.DB);
-  const [models, { version: policyVersion, policy }] = await Promise.all([
+  const payload = lead.payload as Record<string, unknown>;
+  const [models, { version: policyVersion, policy }, facts] = await Promise.all([
     getLiveModels(env, env.MODEL_NAME),
     getActivePolicy(env),
+    routingFacts(db, lead.teamId, lead.email),
   ]);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
-    scoreOrNull(models.active, lead.payload),
-    models.shadow ? scoreOrNull(models.shadow, lead.payload) : Promise.resolve(undefined),
+    scoreOrError(models.active, payload),
+    models.shadow ? scoreOrError(models.shadow, payload) : Promise.resolve(undefined),
   ]);
+  const score = typeof scored === "string" ? null : scored;
   const t2 = performance.now();
 
-  const score = typeof scored === "string" ? null : scored;
-  const fallbackReason = score ? null : (models.error ?? (scored as string));
-  const tier = score ? tierForProbability(policy, score.probability) : tierForRules(policy, lead.payload);
-  const dealValue = dealValueOf(lead.payload, policy.defaultDealValue);
-  const ttlMs = Number(env.RESERVATION_TTL_SECONDS) * 1000;
-
-  let outcome: DecisionSummary["outcome"] = "nurture";
-  let repId: string | null = null;
-  let candidates: CandidateTrace[] = [];
-  let reason = `probability below every routed tier`;
-  if (tier.pool) {
-    const excluded = new Set(options.excludeReps ?? []);
-    const reps = (await teamRepsForRole(db, lead.teamId, tier.pool)).filter((r) => !excluded.has(r.id));
-    const routed = await routeToRep(env, lead.id, reps, score?.probability ?? 0, dealValue, policy.loadPenalty, ttlMs);
-    ({ outcome, repId, candidates, reason } = routed);
-  } else if (!score) {
-    reason = "rules sent the lead to nurture";
-  }
-  reason = `${score ? `p=${score.probability.toFixed(4)}` : "rules only"} → tier ${tier.name}: ${reason}`;
+  const now = Date.now();
+  const repsById = new Map(facts.reps.map((r) => [r.id, r]));
+  const factsById = new Map(facts.reps.map((r) => [r.id, repFacts(r)]));
+  const base: PlanInput = {
+    payload,
+    probability: score?.probability ?? null,
+    policy,
+    reps: [...factsById.values()],
+    account: facts.account,
+    territories: facts.territories,
+    snapshots: new Map(),
+    excludeReps: new Set(options.excludeReps ?? []),
+    now,
+  };
+  // Only reps the plan could use, and that are at work, are worth a round trip to their Durable Object.
+  const wanted = planRoute(base).candidates.map((c) => repsById.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
+  const { snapshots } = await readSnapshots(env, wanted);
+  const plan = planRoute({ ...base, snapshots });
+  const executed = await executePlan(env, lead.id, plan, repsById, factsById, snapshots, Number(env.RESERVATION_TTL_SECONDS) * 1000);
+  const repId = executed.repId;
+  const outcome: DecisionSummary["outcome"] = !plan.tier.pool ? "nurture" : repId ? "assigned" : "queued";
+  if (options.onlyIfAssigned && outcome !== "assigned") return null;
   const t3 = performance.now();
 
+  const why =
+    outcome === "nurture" ? "nurture: no rep works this tier"
+    : repId ? `${executed.candidates.find((c) => c.repId === repId)!.stage} stage, best expected value with room`
+    : plan.candidates.length === 0 ? "no rep serves this tier" : "every candidate is at capacity or unavailable";
+  const reason = `${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""} → tier ${plan.tier.name}: ${why}`;
   const model = score && models.active ? models.active : null;
   const decision: NewDecision = {
     id: newId("dec"),
@@ -93,7 +107,8 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     teamId: lead.teamId,
     outcome,
     repId,
-    tier: tier.name,
+    tier: plan.tier.name,
+    queue: outcome === "queued" ? plan.queue : null,
     mode: score ? "model" : "rules",
     probability: score?.probability ?? null,
     modelName: model?.name ?? null,
@@ -110,9 +125,10 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
       features: score ? Object.fromEntries(columns.map((c, i) => [c, score.vector[i]])) : {},
       vector: score?.vector ?? [],
       reasons: score?.reasons ?? [],
-      candidates,
-      dealValue,
-      fallbackReason,
+      candidates: executed.candidates,
+      dealValue: plan.dealValue,
+      context: { now, account: facts.account, territories: facts.territories, escalated: plan.escalated, segment: plan.segment, excluded: options.excludeReps ?? [] },
+      fallbackReason: score ? null : (models.error ?? (scored as string)),
       shadow:
         shadow && typeof shadow !== "string" && models.shadow
           ? { version: models.shadow.version, sha256: models.shadow.sha256, probability: shadow.probability, tier: tierForProbability(policy, shadow.probability).name }
@@ -123,15 +139,14 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     if (repId) await capacityStub(env, repId).release(lead.id).catch(() => undefined);
     throw err;
   }
-  if (repId) {
-    // The hold becomes an open assignment. If this call is lost, the cron trigger confirms it again.
-    await capacityStub(env, repId).confirm(lead.id).catch(() => undefined);
-  }
+  // The hold becomes an open assignment. If this call is lost, the hold's alarm frees the slot.
+  if (repId) await capacityStub(env, repId).confirm(lead.id).catch(() => undefined);
   return {
     id: decision.id,
     outcome,
-    tier: tier.name,
+    tier: plan.tier.name,
     repId,
+    queue: decision.queue ?? null,
     mode: decision.mode,
     probability: decision.probability ?? null,
     model: model ? { name: model.name, version: model.version, sha256: model.sha256 } : null,

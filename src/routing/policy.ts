@@ -16,10 +16,31 @@ const Rule = z.object({
   tier: z.string().min(1),
 });
 
+/** Company-size segments: by employees, each with a default deal value. */
+const Segment = z.object({
+  name: z.string().min(1).max(32),
+  minEmployees: z.number().int().min(0),
+  defaultDealValue: z.number().nonnegative(),
+});
+
+/** Strategic leads skip the probability tiers: listed domains, strategic accounts, or big companies. */
+const Escalation = z.object({
+  tier: z.string().min(1),
+  domains: z.array(z.string().min(3).max(253)).default([]),
+  strategicAccounts: z.boolean().default(true),
+  minEmployees: z.number().int().positive().nullable().default(null),
+});
+
 /** A routing policy: versioned JSON in D1. */
 export const PolicySchema = z
   .object({
     tiers: z.array(Tier).min(1),
+    segments: z.array(Segment).default([]),
+    escalation: Escalation.nullable().default(null),
+    /** The account owner gets a matched lead first (if available and under cap). */
+    ownerFirst: z.boolean().default(true),
+    /** Minutes the CRM has to accept an assignment before it is re-routed. */
+    slaMinutes: z.number().int().min(1).max(10_080).default(60),
     rules: z.array(Rule).default([]),
     /** Tier for a lead no rule matches when routing on rules only. */
     ruleOnlyTier: z.string().min(1),
@@ -33,7 +54,7 @@ export const PolicySchema = z
     if (names.size !== p.tiers.length) ctx.addIssue({ code: "custom", message: "tier names must be unique" });
     if (!p.tiers.some((t) => t.minProbability === 0))
       ctx.addIssue({ code: "custom", message: "one tier must have minProbability 0, so every lead has a tier" });
-    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier)])
+    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier), ...(p.escalation ? [p.escalation.tier] : [])])
       if (!names.has(name)) ctx.addIssue({ code: "custom", message: `unknown tier ${name}` });
   });
 export type Policy = z.infer<typeof PolicySchema>;
@@ -46,6 +67,14 @@ export const DEFAULT_POLICY: Policy = {
     { name: "sdr", minProbability: 0.25, pool: "sdr" },
     { name: "nurture", minProbability: 0, pool: null },
   ],
+  segments: [
+    { name: "smb", minEmployees: 0, defaultDealValue: 5_000 },
+    { name: "mid_market", minEmployees: 100, defaultDealValue: 25_000 },
+    { name: "enterprise", minEmployees: 1_000, defaultDealValue: 120_000 },
+  ],
+  escalation: { tier: "ae", domains: [], strategicAccounts: true, minEmployees: 20_000 },
+  ownerFirst: true,
+  slaMinutes: 60,
   rules: [{ path: "demo_requested", equals: true, tier: "ae" }],
   ruleOnlyTier: "sdr",
   defaultDealValue: 10_000,
@@ -67,4 +96,10 @@ export function tierForRules(policy: Policy, payload: unknown): PolicyTier {
       return byName(rule.tier);
   }
   return byName(policy.ruleOnlyTier);
+}
+
+/** The segment of a lead by its employee count (the largest segment whose minimum it reaches). */
+export function segmentOf(policy: Policy, employees: number | null): Policy["segments"][number] | null {
+  if (employees === null) return null;
+  return [...policy.segments].sort((a, b) => b.minEmployees - a.minEmployees).find((s) => employees >= s.minEmployees) ?? null;
 }

@@ -1,21 +1,17 @@
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
-import type { RepRow } from "../db/reps.ts";
-import { rankCandidates } from "./rank.ts";
+import type { RepRow } from "../db/routing-facts.ts";
+import type { PlannedCandidate, RepFacts, RoutePlan } from "./plan.ts";
 
-/** One rep considered for a lead, as recorded in lineage. */
-export type CandidateTrace = {
-  repId: string;
-  expectedValue: number;
-  loadRatio: number;
+/** One rep considered for a lead, as recorded in lineage (enough to replay the decision). */
+export type CandidateTrace = PlannedCandidate & {
+  facts: RepFacts;
   snapshot: CapacitySnapshot | null;
   /** What happened when the router got to this rep. */
-  result: "reserved" | "max_open" | "max_per_day" | "not_tried" | "unavailable" | "error";
+  result: "reserved" | "max_open" | "max_per_day" | "not_tried" | "skipped" | "error";
   detail?: string;
 };
 
-export type RouteResult =
-  | { outcome: "assigned"; repId: string; candidates: CandidateTrace[]; reason: string }
-  | { outcome: "queued"; repId: null; candidates: CandidateTrace[]; reason: string };
+export type Execution = { repId: string | null; candidates: CandidateTrace[] };
 
 export function capsOf(rep: RepRow): RepCaps {
   return { maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay, timezone: rep.timezone };
@@ -25,55 +21,45 @@ export function capacityStub(env: Env, repId: string) {
   return env.REP_CAPACITY.getByName(repId);
 }
 
+/** Reads the counters of the given reps in parallel; a rep whose object fails is left out (and traced). */
+export async function readSnapshots(env: Env, reps: readonly RepRow[]): Promise<{ snapshots: Map<string, CapacitySnapshot>; failed: Map<string, string> }> {
+  const results = await Promise.allSettled(reps.map((r) => capacityStub(env, r.id).snapshot(capsOf(r))));
+  const snapshots = new Map<string, CapacitySnapshot>();
+  const failed = new Map<string, string>();
+  results.forEach((res, i) => {
+    if (res.status === "fulfilled") snapshots.set(reps[i]!.id, res.value);
+    else failed.set(reps[i]!.id, String(res.reason));
+  });
+  return { snapshots, failed };
+}
+
 /**
- * Picks a rep for a lead: snapshots every candidate's counters, ranks them, then reserves on each rep's
- * Durable Object in rank order until one accepts. The Durable Object, not the snapshot, decides: a rep
- * that filled up since its snapshot refuses and the next one is tried. Nobody free → queued.
+ * Carries out a plan: reserves on each available candidate's Durable Object in plan order until one
+ * accepts. The Durable Object, not the snapshot, decides: a rep that filled up since its snapshot refuses
+ * and the next one is tried.
  */
-export async function routeToRep(
+export async function executePlan(
   env: Env,
   leadId: string,
-  reps: readonly RepRow[],
-  probability: number,
-  dealValue: number,
-  loadPenalty: number,
+  plan: RoutePlan,
+  reps: ReadonlyMap<string, RepRow>,
+  facts: ReadonlyMap<string, RepFacts>,
+  snapshots: ReadonlyMap<string, CapacitySnapshot>,
   ttlMs: number,
-): Promise<RouteResult> {
-  const active = reps.filter((r) => r.status === "active");
-  const away: CandidateTrace[] = reps
-    .filter((r) => r.status !== "active")
-    .map((r) => ({ repId: r.id, expectedValue: 0, loadRatio: 0, snapshot: null, result: "unavailable", detail: r.status }));
-
-  const snapshots = await Promise.allSettled(active.map((r) => capacityStub(env, r.id).snapshot(capsOf(r))));
-  const traces: CandidateTrace[] = [];
-  const rankable = active.flatMap((rep, i) => {
-    const s = snapshots[i]!;
-    if (s.status === "fulfilled") return [{ repId: rep.id, weight: rep.weight, winRateFactor: rep.winRateFactor, snapshot: s.value }];
-    traces.push({ repId: rep.id, expectedValue: 0, loadRatio: 0, snapshot: null, result: "error", detail: String(s.reason) });
-    return [];
-  });
-  const byId = new Map(active.map((r) => [r.id, r]));
-  const ranked = rankCandidates(rankable, probability, dealValue, loadPenalty);
-  const tried: CandidateTrace[] = ranked.map((c) => ({
-    repId: c.repId,
-    expectedValue: c.expectedValue,
-    loadRatio: c.loadRatio,
-    snapshot: c.snapshot,
-    result: "not_tried",
+): Promise<Execution> {
+  const traces: CandidateTrace[] = plan.candidates.map((c) => ({
+    ...c,
+    facts: facts.get(c.repId)!,
+    snapshot: snapshots.get(c.repId) ?? null,
+    result: c.available ? "not_tried" : "skipped",
   }));
-
-  for (const trace of tried) {
-    const rep = byId.get(trace.repId)!;
+  for (const trace of traces) {
+    if (!trace.available) continue;
     try {
-      const res = await capacityStub(env, rep.id).reserve(leadId, capsOf(rep), ttlMs);
+      const res = await capacityStub(env, trace.repId).reserve(leadId, capsOf(reps.get(trace.repId)!), ttlMs);
       if (res.ok) {
         trace.result = "reserved";
-        return {
-          outcome: "assigned",
-          repId: rep.id,
-          candidates: [...tried, ...traces, ...away],
-          reason: `highest expected value with room among ${ranked.length} candidate(s)`,
-        };
+        return { repId: trace.repId, candidates: traces };
       }
       trace.result = res.reason;
     } catch (err) {
@@ -81,10 +67,5 @@ export async function routeToRep(
       trace.detail = String(err);
     }
   }
-  return {
-    outcome: "queued",
-    repId: null,
-    candidates: [...tried, ...traces, ...away],
-    reason: reps.length === 0 ? "no rep serves this tier" : "every candidate is at capacity or unavailable",
-  };
+  return { repId: null, candidates: traces };
 }
