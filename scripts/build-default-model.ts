@@ -1,89 +1,84 @@
 /**
- * `npm run model:default`: rebuilds model-artifacts/default/ — a logistic regression trained on 20,000
- * synthetic leads drawn from the documented ground truth (GROUND_TRUTH.md), written as ONNX from
- * TypeScript — and checks it with onnxruntime-web. The same code and seed give the same bytes.
+ * `npm run model:default` rebuilds model-artifacts/default/: a logistic regression trained on synthetic
+ * leads drawn from the documented ground truth (GROUND_TRUTH.md), written as ONNX from TypeScript, and
+ * checked with onnxruntime-web (the Worker's runtime) against the pure-TypeScript reference before
+ * anything is written. Same code and seed → byte-identical model.onnx and manifest.json.
+ *
+ * `npm run model:default -- --check` builds in memory and fails if the committed files differ.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { sigmoid } from "../src/scoring/calibration.ts";
-import { computeFeatures, featureColumns, featureValue } from "../src/scoring/features.ts";
-import { ManifestSchema, type FeatureSpec, type Manifest } from "../src/scoring/manifest.ts";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { computeFeatures, featureColumns } from "../src/scoring/features.ts";
+import { ManifestSchema, type Manifest } from "../src/scoring/manifest.ts";
+import { DEFAULT_FEATURES_UNSCALED, standardise } from "../src/training/default-features.ts";
 import { trainLogistic } from "../src/training/logistic.ts";
-import { auc, brier, ece, histogram, logLoss } from "../src/training/metrics.ts";
+import { auc, brier, ece, histogramWithEdges, logLoss, quantileHistogram } from "../src/training/metrics.ts";
 import { linearModelOnnx } from "../src/training/onnx-writer.ts";
-import { shuffle, mulberry32 } from "../src/training/rng.ts";
-import { COUNTRIES, generateLeads, GENERATOR_VERSION, INDUSTRIES, SOURCES } from "../src/training/synthetic-leads.ts";
+import { referenceProbability } from "../src/training/reference.ts";
+import { mulberry32, shuffle } from "../src/training/rng.ts";
+import { generateLeads, GENERATOR_VERSION } from "../src/training/synthetic-leads.ts";
 import { DEFAULT_MODEL_DIR } from "./lib/default-model.ts";
 import { nodeRunBatch, nodeSession } from "./lib/node-ort.ts";
+import { EDGE_CASE_PAYLOADS, writeReport } from "./lib/default-model-report.ts";
 
 const SEED = 42;
 const ROWS = 20_000;
+const HOLDOUT_SHARE = 0.2;
 const L2 = 1e-3;
-const CREATED_AT = "2026-11-25T00:00:00.000Z";
+const TOLERANCE = 1e-6;
+// A fixed timestamp keeps the manifest reproducible; SOURCE_DATE_EPOCH (seconds) overrides it.
+const CREATED_AT = process.env.SOURCE_DATE_EPOCH
+  ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
+  : "2026-11-25T00:00:00.000Z";
+const checkOnly = process.argv.includes("--check");
 
+// Deterministic split: shuffle with a seed derived from SEED, then cut.
 const leads = shuffle(generateLeads(ROWS, SEED), mulberry32(SEED + 1));
-const cut = Math.floor(ROWS * 0.8);
+const cut = Math.round(ROWS * (1 - HOLDOUT_SHARE));
 const train = leads.slice(0, cut);
 const holdout = leads.slice(cut);
 
-const unscaled: FeatureSpec[] = [
-  { name: "employees_log", source: "employees", type: "number", transform: "log1p", default: 10 },
-  { name: "pages_viewed_log", source: "pages_viewed", type: "number", transform: "log1p", default: 0 },
-  { name: "demo_requested", source: "demo_requested", type: "boolean", transform: "none", default: false },
-  { name: "free_email", source: "email", type: "boolean", transform: "is_free_email", default: false },
-  { name: "seniority", source: "job_title", type: "category", transform: "seniority", categories: ["c_level", "vp", "director", "manager", "individual"], default: "" },
-  { name: "source", source: "source", type: "category", transform: "lower", categories: [...SOURCES], default: "" },
-  { name: "industry", source: "industry", type: "category", transform: "lower", categories: [...INDUSTRIES], default: "" },
-  { name: "country", source: "country", type: "category", transform: "none", categories: COUNTRIES.filter((c) => c !== "other"), default: "" },
-];
-
-// Standardise the numeric columns with training-set statistics, recorded in the spec itself.
-const features: FeatureSpec[] = unscaled.map((spec) => {
-  if (spec.type !== "number") return spec;
-  const xs = train.map((l) => featureValue(spec, l.payload) as number);
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const std = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length) || 1;
-  return { ...spec, scale: { mean: Math.fround(mean), std: Math.fround(std) } };
-});
-
-const X = train.map((l) => computeFeatures(features, l.payload));
-const model = trainLogistic(X, train.map((l) => l.label), L2);
-const weights = model.weights.map(Math.fround);
-const bias = Math.fround(model.bias);
+const features = standardise(DEFAULT_FEATURES_UNSCALED, train.map((l) => l.payload));
 const columns = featureColumns(features);
+const trainX = train.map((l) => computeFeatures(features, l.payload));
+const fitted = trainLogistic(trainX, train.map((l) => l.label), { l2: L2 });
+// The graph stores float32; the manifest's explanation carries exactly those numbers.
+const weights = fitted.weights.map(Math.fround);
+const bias = Math.fround(fitted.bias);
+// Logistic regression fitted on log loss is calibrated by construction (holdout ECE in the report), so
+// no extra calibration step: the graph's logit through a sigmoid is the probability.
+const model = { features, explain: { weights, bias }, output: { name: "logit", kind: "logit" as const }, calibration: { method: "none" as const } };
 
-/** The pure-TypeScript reference: float64 dot product over float32 features and weights. */
-const reference = (payload: unknown) => {
-  const x = computeFeatures(features, payload);
-  return sigmoid(x.reduce((s, v, i) => s + v * weights[i]!, bias));
-};
-
-const hp = holdout.map((l) => reference(l.payload));
-const hy = holdout.map((l) => l.label);
+const holdoutP = holdout.map((l) => referenceProbability(model, l.payload));
+const holdoutY = holdout.map((l) => l.label);
+const rate = (ls: typeof leads) => ls.reduce((s, l) => s + l.label, 0) / ls.length;
 const metrics = {
+  split: "holdout",
   holdoutRows: holdout.length,
-  auc: auc(hp, hy),
-  logLoss: logLoss(hp, hy),
-  brier: brier(hp, hy),
-  ece: ece(hp, hy),
-  trueProbabilityAuc: auc(holdout.map((l) => l.trueProbability), hy),
+  auc: auc(holdoutP, holdoutY),
+  logLoss: logLoss(holdoutP, holdoutY),
+  brier: brier(holdoutP, holdoutY),
+  ece: ece(holdoutP, holdoutY),
+  positiveRate: rate(holdout),
+  baseRateLogLoss: logLoss(holdoutY.map(() => rate(train)), holdoutY),
+  trueProbabilityAuc: auc(holdout.map((l) => l.trueProbability), holdoutY),
 };
 
-const edgeCases: Record<string, unknown>[] = [
-  { email: "cto@bigcorp.example", employees: 5000, industry: "software", country: "US", job_title: "CTO", source: "referral", pages_viewed: 25, demo_requested: true },
-  { email: "kid@gmail.com", job_title: "Student", employees: 1, pages_viewed: 0, source: "organic", demo_requested: false },
-  { email: "vp@midco.example", employees: "250", job_title: "VP Sales", pages_viewed: "3", industry: "Finance" },
-  { email: "m@shop.example", job_title: "Marketing Manager", demo_requested: "true", country: "DE" },
-  { email: "nobody@unknown.example" },
-  { email: "x@hotmail.com", employees: 12, country: "Narnia", industry: "space mining", source: "carrier pigeon" },
-  { email: "head@ops.example", employees: 100000, pages_viewed: 500, job_title: "Head of Operations", source: "EVENT" },
-  { employees: 40, job_title: "Engineer", source: "partner" },
-];
-const golden = [...edgeCases, ...holdout.slice(0, 12).map((l) => l.payload)].map((payload) => ({ payload, probability: reference(payload) }));
+const golden = [...EDGE_CASE_PAYLOADS, ...holdout.slice(0, 20 - EDGE_CASE_PAYLOADS.length).map((l) => l.payload)].map((payload) => ({
+  payload,
+  probability: referenceProbability(model, payload),
+}));
 
-const onnx = linearModelOnnx(weights, bias);
+const onnx = linearModelOnnx({ weights, bias, metadata: { model: "lead-conversion", version: "1.0.0", data: GENERATOR_VERSION } });
 const sha256 = createHash("sha256").update(onnx).digest("hex");
-const holdoutX = holdout.map((l) => computeFeatures(features, l.payload));
+/**
+ * Drift reference of one column: two bins (0 | 1) for a 0/1 column, so a rare one-hot still shows its
+ * share; decile edges otherwise, so PSI sees populated bins even where values are skewed. Drift checks
+ * bin live values with these same edges.
+ */
+const referenceHistogram = (values: number[]) =>
+  values.every((v) => v === 0 || v === 1) ? histogramWithEdges(values, [0, 0.5, 1]) : quantileHistogram(values, 10);
+const trainScores = trainX.map((_, i) => referenceProbability(model, train[i]!.payload));
 const manifest: Manifest = ManifestSchema.parse({
   name: "lead-conversion",
   version: "1.0.0",
@@ -91,7 +86,7 @@ const manifest: Manifest = ManifestSchema.parse({
   algorithm: "logistic_regression",
   createdAt: CREATED_AT,
   input: { name: "features", dim: columns.length },
-  output: { name: "logit", kind: "logit", semantics: "log-odds that the lead converts; sigmoid gives the calibrated probability" },
+  output: { name: "logit", kind: "logit", semantics: "log-odds that the lead converts; sigmoid gives the probability" },
   calibration: { method: "none" },
   features,
   explain: { weights, bias },
@@ -99,52 +94,63 @@ const manifest: Manifest = ManifestSchema.parse({
   training: {
     data: GENERATOR_VERSION,
     seed: SEED,
-    rows: train.length,
+    rows: ROWS,
+    trainRows: train.length,
+    holdoutRows: holdout.length,
+    split: `shuffle(mulberry32(${SEED + 1})), first ${cut} train, rest holdout`,
     label: "converted",
-    positiveRate: train.reduce((s, l) => s + l.label, 0) / train.length,
+    positiveRate: rate(train),
+    algorithm: "L2-regularised logistic regression, Newton's method",
     l2: L2,
-    trainedAt: CREATED_AT,
+    columns,
+    referenceSample: "training rows",
     code: "scripts/build-default-model.ts",
   },
   metrics,
   reference: {
-    features: Object.fromEntries(columns.map((c, j) => [c, histogram(holdoutX.map((x) => x[j]!))])),
-    score: histogram(hp),
+    features: Object.fromEntries(columns.map((c, j) => [c, referenceHistogram(trainX.map((x) => x[j]!))])),
+    score: quantileHistogram(trainScores, 10),
   },
 });
+const manifestJson = `${JSON.stringify(manifest, null, 2)}\n`;
 
-// Check the graph with the same runtime the Worker uses before writing anything.
+// Check the graph with the Worker's runtime before writing anything: every golden payload and every
+// holdout row must match the reference to TOLERANCE in probability.
 const session = await nodeSession(onnx);
-const rows = new Float32Array(golden.length * columns.length);
-golden.forEach((g, i) => rows.set(computeFeatures(features, g.payload), i * columns.length));
+const payloads = [...golden.map((g) => g.payload), ...holdout.map((l) => l.payload)];
+const rows = new Float32Array(payloads.length * columns.length);
+payloads.forEach((p, i) => rows.set(computeFeatures(features, p), i * columns.length));
 const raw = await nodeRunBatch(session, "features", "logit", rows, columns.length);
-const worst = Math.max(...golden.map((g, i) => Math.abs(sigmoid(raw[i]!) - g.probability)));
-if (!(worst <= 1e-6)) throw new Error(`onnxruntime-web disagrees with the reference by ${worst}`);
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+let worst = 0;
+payloads.forEach((p, i) => (worst = Math.max(worst, Math.abs(sigmoid(raw[i]!) - referenceProbability(model, p)))));
+golden.forEach((g, i) => (worst = Math.max(worst, Math.abs(sigmoid(raw[i]!) - g.probability))));
+if (!(worst <= TOLERANCE)) {
+  console.error(`model:default: onnxruntime-web disagrees with the TypeScript reference by ${worst} (> ${TOLERANCE})`);
+  process.exit(1);
+}
 
-mkdirSync(DEFAULT_MODEL_DIR, { recursive: true });
-writeFileSync(`${DEFAULT_MODEL_DIR}/model.onnx`, onnx);
-writeFileSync(`${DEFAULT_MODEL_DIR}/manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-const f = (x: number) => x.toFixed(4);
-writeFileSync(
-  `${DEFAULT_MODEL_DIR}/report.md`,
-  `# Default model report (lead-conversion ${manifest.version})
-
-Made by \`npm run model:default\` (scripts/build-default-model.ts): L2-regularised logistic regression
-(Newton, l2 = ${L2}) on ${train.length} synthetic leads (${GENERATOR_VERSION}, seed ${SEED}; ground truth in
-GROUND_TRUTH.md), evaluated on ${holdout.length} held-out leads. Logistic regression is calibrated by its
-loss, so the manifest applies no extra calibration.
-
-| holdout metric | value |
-|---|---|
-| AUC | ${f(metrics.auc)} |
-| AUC of the true probabilities (ceiling) | ${f(metrics.trueProbabilityAuc)} |
-| log loss | ${f(metrics.logLoss)} |
-| Brier | ${f(metrics.brier)} |
-| ECE (10 bins) | ${f(metrics.ece)} |
-
-Training positive rate: ${f(manifest.training!.positiveRate as number)}. Input columns: ${columns.length}.
-onnxruntime-web (Node) reproduces all ${golden.length} golden vectors to ${worst.toExponential(2)}.
-sha256 of model.onnx: \`${sha256}\`.
-`,
-);
-console.log(`wrote ${DEFAULT_MODEL_DIR}: dim ${columns.length}, AUC ${f(metrics.auc)}, Brier ${f(metrics.brier)}, ECE ${f(metrics.ece)}, ORT max diff ${worst.toExponential(2)}, sha256 ${sha256}`);
+if (checkOnly) {
+  const same = (file: string, bytes: Uint8Array | string) => {
+    try {
+      return Buffer.compare(readFileSync(`${DEFAULT_MODEL_DIR}/${file}`), Buffer.from(bytes)) === 0;
+    } catch {
+      return false;
+    }
+  };
+  const stale = [["model.onnx", onnx], ["manifest.json", manifestJson]].filter(([f, b]) => !same(f as string, b!)).map(([f]) => f);
+  if (stale.length > 0) {
+    console.error(`model:default --check: ${stale.join(", ")} differ from a fresh build; run npm run model:default`);
+    process.exit(1);
+  }
+  console.log(`model:default --check: ${DEFAULT_MODEL_DIR} is up to date (sha256 ${sha256})`);
+} else {
+  mkdirSync(DEFAULT_MODEL_DIR, { recursive: true });
+  writeFileSync(`${DEFAULT_MODEL_DIR}/model.onnx`, onnx);
+  writeFileSync(`${DEFAULT_MODEL_DIR}/manifest.json`, manifestJson);
+  writeReport(`${DEFAULT_MODEL_DIR}/report.md`, { manifest, metrics, worst, checkedRows: payloads.length, trainRows: train.length, l2: L2 });
+  console.log(
+    `model:default: wrote ${DEFAULT_MODEL_DIR} (dim ${columns.length}, holdout AUC ${metrics.auc.toFixed(4)}, ` +
+      `log loss ${metrics.logLoss.toFixed(4)}, Brier ${metrics.brier.toFixed(4)}, ORT max diff ${worst.toExponential(2)}, sha256 ${sha256})`,
+  );
+}

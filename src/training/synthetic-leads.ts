@@ -1,71 +1,119 @@
-import { emailDomain, FREE_MAIL_DOMAINS, seniorityOf } from "../scoring/features.ts";
 import { sigmoid } from "../scoring/calibration.ts";
+import { emailDomain, FREE_MAIL_DOMAINS, seniorityOf } from "../scoring/features.ts";
 import { gaussian, mulberry32 } from "./rng.ts";
 
-/** Version of the generator below: part of a trained model's data lineage. */
-export const GENERATOR_VERSION = "synthetic-b2b-leads/1";
+/**
+ * Synthetic leads for a default B2B web form, drawn from a documented ground truth
+ * (model-artifacts/default/GROUND_TRUTH.md). Bump the version whenever the draw or the truth changes:
+ * it is part of a trained model's data lineage.
+ */
+export const GENERATOR_VERSION = "synthetic-b2b-leads/2";
 
 export const INDUSTRIES = ["software", "finance", "healthcare", "manufacturing", "retail", "education", "other"] as const;
-export const COUNTRIES = ["US", "GB", "DE", "FR", "IN", "BR", "AU", "CA", "other"] as const;
+/** ISO 3166-1 alpha-2 codes with their own effect; leads also come from a tail of other countries. */
+export const COUNTRIES = ["US", "GB", "DE", "FR", "IN", "BR", "AU", "CA"] as const;
 export const SOURCES = ["organic", "paid_search", "referral", "event", "partner", "outbound"] as const;
-const TITLES = ["CEO", "CTO", "Founder", "VP Sales", "VP Engineering", "Director of IT", "Head of Marketing", "Marketing Manager", "Sales Manager", "Engineer", "Analyst", "Consultant", "Student", ""];
-const FREE = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com"];
 
-/**
- * The documented ground truth (model-artifacts/default/GROUND_TRUTH.md): the log-odds of conversion is
- * the sum of these effects plus N(0, 0.5) noise.
- */
+/** The effects that make up a lead's true conversion log-odds (documented in GROUND_TRUTH.md). */
 export const GROUND_TRUTH = {
-  intercept: -4.2,
-  demoRequested: 2.1,
-  perLogEmployee: 0.28,
-  freeMail: -1.1,
-  perLogPageViewed: 0.45,
-  seniority: { c_level: 1.0, vp: 0.9, director: 0.6, manager: 0.25, individual: 0, unknown: -0.3 } as Record<string, number>,
-  source: { organic: 0, paid_search: -0.2, referral: 0.8, event: 0.5, partner: 0.6, outbound: -0.4 } as Record<string, number>,
+  intercept: -4.6,
+  demoRequested: 2.0,
+  /** Per unit of ln(1 + employees); a lead without a usable employee count counts as 10 employees. */
+  perLogEmployee: 0.3,
+  missingEmployees: 10,
+  freeMail: -1.2,
+  perLogPageViewed: 0.5,
+  seniority: { c_level: 1.0, vp: 0.9, director: 0.6, manager: 0.3, individual: 0, unknown: -0.3 } as Record<string, number>,
+  source: { organic: 0, paid_search: -0.2, referral: 0.8, event: 0.5, partner: 0.6, outbound: -0.5 } as Record<string, number>,
   industry: { software: 0.5, finance: 0.3, healthcare: 0.1, manufacturing: 0.2, retail: -0.2, education: -0.6, other: -0.1 } as Record<string, number>,
+  /** Countries not listed (and a missing country) add 0. */
+  country: { US: 0.15, GB: 0.1, DE: 0, FR: -0.1, IN: -0.3, BR: -0.2, AU: 0.05, CA: 0.1 } as Record<string, number>,
+  /** Per-lead N(0, noiseSd) on the log-odds: what no form field explains. */
   noiseSd: 0.5,
 };
 
 export type SyntheticLead = { payload: Record<string, unknown>; label: 0 | 1; trueProbability: number };
 
-const pick = <T>(items: readonly T[], rand: () => number): T => items[Math.floor(rand() * items.length)]!;
+type Weighted<T> = readonly (readonly [T, number])[];
+const FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jo", "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya"];
+const LAST = ["Smith", "Garcia", "Müller", "Dubois", "Patel", "Silva", "Kim", "Okafor", "Novak", "Rossi", "Tanaka", "Brown"];
+const COMPANY_A = ["North", "Blue", "Iron", "Bright", "Swift", "Green", "Atlas", "Nova", "Pine", "Summit"];
+const COMPANY_B = ["wind", "stone", "leaf", "path", "forge", "wave", "bridge", "field", "works", "labs"];
+const FREE: Weighted<string> = [["gmail.com", 6], ["yahoo.com", 2], ["hotmail.com", 2], ["outlook.com", 2], ["icloud.com", 1]];
+const TITLES: Weighted<string> = [
+  ["CEO", 2], ["CTO", 2], ["Founder", 2], ["VP Sales", 2], ["VP Engineering", 1.5], ["Director of IT", 3],
+  ["Head of Marketing", 2], ["Marketing Manager", 6], ["Sales Manager", 5], ["Engineering Lead", 3],
+  ["Engineer", 10], ["Software Developer", 6], ["Analyst", 7], ["Consultant", 5], ["Student", 5], ["", 6],
+];
+const TAIL_COUNTRIES = ["NL", "SE", "ES", "IT", "JP", "MX", "SG", "ZA", "PL", "NG"];
+const COUNTRY_MIX: Weighted<string> = [["US", 35], ["GB", 10], ["DE", 8], ["FR", 6], ["IN", 10], ["BR", 5], ["AU", 4], ["CA", 5], ["tail", 14], ["", 3]];
+const SOURCE_MIX: Weighted<string> = [["organic", 30], ["paid_search", 25], ["referral", 10], ["event", 8], ["partner", 8], ["outbound", 19]];
+const INDUSTRY_MIX: Weighted<string> = [["software", 25], ["finance", 12], ["healthcare", 10], ["manufacturing", 12], ["retail", 10], ["education", 11], ["other", 20]];
 
-/** True conversion log-odds of a payload under the ground truth, without noise. */
+const pick = <T>(items: readonly T[], rand: () => number): T => items[Math.floor(rand() * items.length)]!;
+function pickWeighted<T>(items: Weighted<T>, rand: () => number): T {
+  let u = rand() * items.reduce((s, [, w]) => s + w, 0);
+  for (const [item, w] of items) if ((u -= w) < 0) return item;
+  return items[items.length - 1]![0];
+}
+
+/** True conversion log-odds of a payload under the ground truth, without the noise term. */
 export function trueLogOdds(p: Record<string, unknown>): number {
   const g = GROUND_TRUTH;
-  const domain = emailDomain(String(p.email ?? ""));
+  const employees = Number(p.employees ?? Number.NaN);
+  const size = Number.isFinite(employees) && String(p.employees).trim() !== "" ? Math.max(0, employees) : g.missingEmployees;
+  const pages = Number(p.pages_viewed ?? 0);
   return (
     g.intercept +
     (p.demo_requested === true ? g.demoRequested : 0) +
-    g.perLogEmployee * Math.log1p(Number(p.employees ?? 0)) +
-    (FREE_MAIL_DOMAINS.has(domain) ? g.freeMail : 0) +
-    g.perLogPageViewed * Math.log1p(Number(p.pages_viewed ?? 0)) +
+    g.perLogEmployee * Math.log1p(size) +
+    (FREE_MAIL_DOMAINS.has(emailDomain(String(p.email ?? ""))) ? g.freeMail : 0) +
+    g.perLogPageViewed * Math.log1p(Number.isFinite(pages) ? Math.max(0, pages) : 0) +
     (g.seniority[seniorityOf(String(p.job_title ?? ""))] ?? 0) +
-    (g.source[String(p.source)] ?? 0) +
-    (g.industry[String(p.industry)] ?? 0)
+    (g.source[String(p.source ?? "").toLowerCase()] ?? 0) +
+    (g.industry[String(p.industry ?? "").toLowerCase()] ?? 0) +
+    (g.country[String(p.country ?? "")] ?? 0)
   );
 }
 
-/** `count` labelled leads for a default B2B web form, reproducible from `seed`. */
+/** One form submission, as a website would post it (some fields missing or typed loosely). */
+function drawPayload(i: number, rand: () => number): Record<string, unknown> {
+  const first = pick(FIRST, rand);
+  const last = pick(LAST, rand);
+  const company = `${pick(COMPANY_A, rand)}${pick(COMPANY_B, rand)} ${Math.floor(rand() * 900) + 100}`;
+  const free = rand() < 0.25;
+  const domain = free ? pickWeighted(FREE, rand) : `${company.toLowerCase().replace(/\s+/g, "-")}.example`;
+  // Long-tailed company size: log-normal, median about 50, clamped to the form's 1..50,000.
+  const employees = Math.max(1, Math.min(50_000, Math.round(Math.exp(3.9 + 1.7 * gaussian(rand)))));
+  const pages = Math.min(60, Math.floor(-Math.log(Math.max(rand(), 1e-9)) * 5));
+  const country = pickWeighted(COUNTRY_MIX, rand);
+  const industry = pickWeighted(INDUSTRY_MIX, rand);
+  const payload: Record<string, unknown> = {
+    email: `${first.toLowerCase()}.${last.toLowerCase()}${i % 97}@${domain}`.normalize("NFKD").replace(/[^\x20-\x7e]/g, ""),
+    name: `${first} ${last}`,
+    company,
+    employees: rand() < 0.05 ? String(employees) : employees,
+    // Forms post industries as picked from a select, sometimes capitalised.
+    industry: rand() < 0.1 ? industry[0]!.toUpperCase() + industry.slice(1) : industry,
+    country: country === "tail" ? pick(TAIL_COUNTRIES, rand) : country,
+    job_title: pickWeighted(TITLES, rand),
+    source: pickWeighted(SOURCE_MIX, rand),
+    pages_viewed: pages,
+    // Readers who browse more ask for demos more.
+    demo_requested: rand() < (pages >= 8 ? 0.3 : 0.12),
+  };
+  if (rand() < 0.5) payload.deal_value = Math.round(1500 * employees ** 0.35 * Math.exp(0.4 * gaussian(rand)));
+  if (rand() < 0.08) delete payload.employees;
+  if (payload.country === "") delete payload.country;
+  return payload;
+}
+
+/** `count` labelled leads, reproducible from `seed` on every machine. */
 export function generateLeads(count: number, seed: number): SyntheticLead[] {
   const rand = mulberry32(seed);
   const out: SyntheticLead[] = [];
   for (let i = 0; i < count; i++) {
-    const free = rand() < 0.25;
-    const company = `company${Math.floor(rand() * 5000)}`;
-    const payload: Record<string, unknown> = {
-      email: `lead${i}@${free ? pick(FREE, rand) : `${company}.example`}`,
-      company,
-      employees: Math.max(1, Math.min(50_000, Math.round(Math.exp(gaussian(rand) * 1.6 + 3.8)))),
-      industry: pick(INDUSTRIES, rand),
-      country: pick(COUNTRIES, rand),
-      job_title: pick(TITLES, rand),
-      source: pick(SOURCES, rand),
-      pages_viewed: Math.min(60, Math.floor(-Math.log(Math.max(rand(), 1e-9)) * 6)),
-      demo_requested: rand() < 0.18,
-    };
-    if (rand() < 0.1) delete payload.employees;
+    const payload = drawPayload(i, rand);
     const p = sigmoid(trueLogOdds(payload) + GROUND_TRUTH.noiseSd * gaussian(rand));
     out.push({ payload, label: rand() < p ? 1 : 0, trueProbability: p });
   }
