@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env.ts";
+import { requireScope } from "./lib/auth.ts";
 import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
 import { adminApi } from "./routes/admin.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
@@ -15,6 +16,8 @@ import { leads } from "./routes/leads.ts";
 import { modelsApi } from "./routes/models.ts";
 import { outcomesApi } from "./routes/outcomes.ts";
 import { pages } from "./routes/pages.ts";
+import { policiesApi } from "./routes/policies.ts";
+import { routingAdmin } from "./routes/routing-admin.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -51,8 +54,12 @@ app.route("/v1/assignments", assignmentActions);
 app.route("/v1/outcomes", outcomesApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
+// Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
+app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
+app.route("/v1/admin", routingAdmin);
 app.route("/v1/exports", exportsApi);
+app.route("/v1/policies", policiesApi);
 
 // A known path asked with another method answers 405, not 404.
 for (const path of new Set(app.routes.filter((r) => r.method !== "ALL").map((r) => r.path))) {

@@ -19,19 +19,36 @@ export const repFacts = (r: RepRow): RepFacts => ({
   segments: r.segments,
 });
 
-/** Everything routing reads from D1 for one lead: the team's reps, its territories, the matched account. */
-export async function routingFacts(db: Db, teamId: string, email: string) {
-  const domains = accountDomainCandidates(email);
-  const [teamReps, teamTerritories, matched] = await Promise.all([
+/** The team's reps (not deleted) and territories. */
+export async function teamFacts(db: Db, teamId: string) {
+  const [teamReps, teamTerritories] = await Promise.all([
     db.select().from(reps).where(and(eq(reps.teamId, teamId), isNull(reps.deletedAt))).orderBy(reps.id),
     db.select().from(territories).where(eq(territories.teamId, teamId)),
-    domains.length ? db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, domains))) : Promise.resolve([]),
   ]);
-  // The most specific domain wins: eu.acme.com before acme.com.
-  const account = domains.map((d) => matched.find((a) => a.domain === d)).find((a) => a !== undefined);
   return {
     reps: teamReps,
     territories: teamTerritories.map((t): TerritoryFacts => ({ id: t.id, countries: t.countries, industries: t.industries, minEmployees: t.minEmployees, maxEmployees: t.maxEmployees })),
-    account: account ? ({ domain: account.domain, ownerRepId: account.ownerRepId, strategic: account.strategic } satisfies AccountFacts) : null,
   };
+}
+
+/** The account each email belongs to (most specific domain first: eu.acme.com before acme.com), in one query. */
+export async function accountsFor(db: Db, teamId: string, emails: readonly string[]): Promise<(AccountFacts | null)[]> {
+  const candidates = emails.map(accountDomainCandidates);
+  const all = [...new Set(candidates.flat())];
+  // D1 binds at most 100 parameters per statement.
+  const found: (typeof accounts.$inferSelect)[] = [];
+  for (let i = 0; i < all.length; i += 90) {
+    found.push(...(await db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, all.slice(i, i + 90))))));
+  }
+  const byDomain = new Map(found.map((a) => [a.domain, a]));
+  return candidates.map((domains) => {
+    const a = domains.map((d) => byDomain.get(d)).find((x) => x !== undefined);
+    return a ? { domain: a.domain, ownerRepId: a.ownerRepId, strategic: a.strategic } : null;
+  });
+}
+
+/** Everything routing reads from D1 for one lead: the team's reps, its territories, the matched account. */
+export async function routingFacts(db: Db, teamId: string, email: string) {
+  const [team, [account]] = await Promise.all([teamFacts(db, teamId), accountsFor(db, teamId, [email])]);
+  return { ...team, account: account ?? null };
 }

@@ -4,7 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { apiTokens, leads, sites } from "../db/schema.ts";
-import { createToken, requireScope } from "../lib/auth.ts";
+import { createToken } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateSites } from "../intake/sites.ts";
@@ -13,7 +13,6 @@ import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 
 /** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
 export const adminApi = new Hono<AppEnv>()
-  .use(requireScope("admin"))
   .get("/tokens", async (c) => {
     const rows = await getDb(c.env.DB).select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt }).from(apiTokens);
     return c.json({ data: rows });

@@ -1,31 +1,45 @@
+import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { getDecisionWithLineage } from "../db/decisions.ts";
+import { repFacts, teamFacts } from "../db/routing-facts.ts";
+import { leads } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { getPolicyVersion } from "../routing/policy-store.ts";
+import { replayDecision } from "../routing/replay.ts";
+import { readSnapshots } from "../routing/route.ts";
+import { ReplayBody } from "../schemas/routing.ts";
+import { getModelVersion } from "../scoring/model-store.ts";
 
-export const decisions = new Hono<AppEnv>().get("/:id", requireScope("crm:read"), async (c) => {
-  const found = await getDecisionWithLineage(getDb(c.env.DB), c.req.param("id"));
-  const teamId = c.get("token").teamId;
-  // Another team's decision answers like a missing one: its existence is not the caller's business.
-  if (!found || (teamId !== null && found.decision.teamId !== teamId)) {
-    throw new ApiError("not_found", "no such decision");
-  }
-  const { decision, lineage } = found;
-  return c.json({
-    ...decision,
-    createdAt: new Date(decision.createdAt).toISOString(),
-    lineage: {
-      inputHash: lineage.inputHash,
-      features: lineage.features,
-      vector: lineage.vector,
-      reasons: lineage.reasons,
-      candidates: lineage.candidates,
-      dealValue: lineage.dealValue,
-      shadow: lineage.shadow,
-      fallbackReason: lineage.fallbackReason,
-      timings: lineage.timings,
-    },
+export const decisions = new Hono<AppEnv>()
+  .get("/:id", requireScope("crm:read"), async (c) => {
+    const found = await getDecisionWithLineage(getDb(c.env.DB), c.req.param("id"));
+    const teamId = c.get("token").teamId;
+    // Another team's decision answers like a missing one: its existence is not the caller's business.
+    if (!found || (teamId !== null && found.decision.teamId !== teamId)) throw new ApiError("not_found", "no such decision");
+    const { decision, lineage } = found;
+    const { decisionId: _, createdAt: __, ...trail } = lineage;
+    return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: trail });
+  })
+  /** Recomputes a decision from its lineage, under its own or another model / policy version. */
+  .post("/:id/replay", requireScope("admin"), async (c) => {
+    const { modelVersion, policyVersion } = parseOrThrow(ReplayBody, c.req.header("content-type") ? await readJson(c.req) : {});
+    const db = getDb(c.env.DB);
+    const found = await getDecisionWithLineage(db, c.req.param("id"));
+    if (!found) throw new ApiError("not_found", "no such decision");
+    const { decision, lineage } = found;
+    const lead = (await db.select().from(leads).where(eq(leads.id, decision.leadId)).get())!;
+    const version = modelVersion ?? decision.modelVersion;
+    const model = version ? await getModelVersion(c.env, decision.modelName ?? c.env.MODEL_NAME, version) : undefined;
+    if (version && !model) throw new ApiError("not_found", `no model version ${version}`);
+    const policy = await getPolicyVersion(c.env, policyVersion ?? decision.policyVersion);
+    if (!policy) throw new ApiError("not_found", `no policy version ${policyVersion}`);
+    // Reps the original never considered are read as they are now (only another policy can reach them).
+    const team = await teamFacts(db, decision.teamId);
+    const { snapshots } = policyVersion !== undefined ? await readSnapshots(c.env, team.reps) : { snapshots: new Map() };
+    const result = await replayDecision({ decision, lineage, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots });
+    return c.json({ decisionId: decision.id, modelVersion: version ?? null, policyVersion: policyVersion ?? decision.policyVersion, ...result });
   });
-});

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { desc, eq } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { policies } from "../db/schema.ts";
 import { DEFAULT_POLICY, PolicySchema, type Policy } from "./policy.ts";
@@ -30,4 +30,18 @@ export function getActivePolicy(env: Env): Promise<ActivePolicy> {
     value.catch(() => invalidatePolicy());
   }
   return cached.value;
+}
+
+/** A stored policy version (0 is the built-in default), or undefined. */
+export async function getPolicyVersion(env: Env, version: number): Promise<Policy | undefined> {
+  if (version === 0) return DEFAULT_POLICY;
+  const row = await getDb(env.DB).select().from(policies).where(eq(policies.version, version)).get();
+  return row ? PolicySchema.parse(row.body) : undefined;
+}
+
+export function policyHistory(env: Env) {
+  return getDb(env.DB)
+    .select({ version: policies.version, status: policies.status, createdAt: policies.createdAt, activatedAt: policies.activatedAt })
+    .from(policies)
+    .orderBy(desc(policies.version));
 }

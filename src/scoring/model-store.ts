@@ -1,5 +1,5 @@
 import { getDb } from "../db/client.ts";
-import { liveModels, parseManifest, type ModelRow } from "../db/models.ts";
+import { familyVersions, liveModels, parseManifest, type ModelRow } from "../db/models.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import type { Manifest } from "./manifest.ts";
 import { createSession, type OrtSession } from "./ort.ts";
@@ -89,4 +89,10 @@ export async function getLiveModels(env: Env, name: string): Promise<LiveModels>
   if (!rows.active) result.error = `no active version of model ${name}`;
   if (shadow.status === "fulfilled") result.shadow = shadow.value;
   return result;
+}
+
+/** One version of a model family, loaded (for replay under another version). Undefined if unknown. */
+export async function getModelVersion(env: Env, name: string, version: string): Promise<LoadedModel | undefined> {
+  const row = (await familyVersions(getDb(env.DB), name)).find((r) => r.version === version);
+  return row ? cachedModel(env.MODELS, row) : undefined;
 }
