@@ -1,15 +1,20 @@
+import { and, asc, eq, inArray, lt } from "drizzle-orm";
 import { getDb } from "./db/client.ts";
+import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
+import { decisions, leads } from "./db/schema.ts";
 import { decideLead } from "./routing/decide.ts";
+import { getActivePolicy } from "./routing/policy-store.ts";
+import { capacityStub } from "./routing/route.ts";
 
 /** Leads younger than this are still in their first request's hands. */
 const RETRY_AFTER_MS = 30_000;
-const RETRY_BATCH = 50;
+const BATCH = 50;
 
-/** Cron: decides leads left pending by a failed request (scoring, routing or D1 trouble). */
+/** Decides leads left pending by a failed request (scoring, routing or D1 trouble). */
 export async function retryPendingLeads(env: Env, olderThanMs = RETRY_AFTER_MS): Promise<{ retried: number; decided: number }> {
   const db = getDb(env.DB);
-  const pending = await pendingLeads(db, olderThanMs, RETRY_BATCH);
+  const pending = await pendingLeads(db, olderThanMs, BATCH);
   let decided = 0;
   for (const lead of pending) {
     try {
@@ -22,6 +27,58 @@ export async function retryPendingLeads(env: Env, olderThanMs = RETRY_AFTER_MS):
   return { retried: pending.length, decided };
 }
 
+/**
+ * SLA: an assignment the CRM has not accepted within the policy's SLA goes to another rep. The old
+ * decision stays in the history (crm_status `rejected`, note `sla breach`) and its slot is freed.
+ */
+export async function rerouteSlaBreaches(env: Env, now = Date.now()): Promise<{ breached: number; rerouted: number }> {
+  const db = getDb(env.DB);
+  const { policy } = await getActivePolicy(env);
+  const late = await db
+    .select()
+    .from(decisions)
+    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "assigned"), inArray(decisions.crmStatus, ["new", "acked"]), lt(decisions.createdAt, now - policy.slaMinutes * 60_000)))
+    .orderBy(asc(decisions.seq))
+    .limit(BATCH);
+  let rerouted = 0;
+  for (const d of late) {
+    if (!(await setCrmStatus(db, d.id, "rejected", ["new", "acked"], "sla breach"))) continue;
+    if (d.repId) await capacityStub(env, d.repId).release(d.leadId);
+    const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
+    try {
+      await decideLead(env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });
+      rerouted++;
+    } catch (err) {
+      console.error("SLA re-route failed", d.id, err);
+    }
+  }
+  return { breached: late.length, rerouted };
+}
+
+/** Queued leads get a rep as soon as one frees up: oldest first, nothing written while still nobody can. */
+export async function drainQueues(env: Env): Promise<{ queued: number; assigned: number }> {
+  const db = getDb(env.DB);
+  const queued = await db
+    .select({ decision: decisions, lead: leads })
+    .from(decisions)
+    .innerJoin(leads, eq(leads.id, decisions.leadId))
+    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "queued")))
+    .orderBy(asc(decisions.seq))
+    .limit(BATCH);
+  let assigned = 0;
+  for (const { decision, lead } of queued) {
+    const next = await decideLead(env, lead, { supersedes: decision.id, onlyIfAssigned: true }).catch(() => null);
+    if (next) assigned++;
+  }
+  return { queued: queued.length, assigned };
+}
+
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env, ctx) => {
-  ctx.waitUntil(retryPendingLeads(env));
+  ctx.waitUntil(
+    (async () => {
+      await retryPendingLeads(env);
+      await rerouteSlaBreaches(env);
+      await drainQueues(env);
+    })(),
+  );
 };
