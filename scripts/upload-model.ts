@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { sha256Hex } from "../src/lib/hashing.ts";
+import { removeZipMap } from "../src/training/onnx-rewrite.ts";
 import { validateModel } from "../src/scoring/validate-model.ts";
 import { readModelDir } from "./lib/default-model.ts";
 import { nodeRunBatch, nodeSession } from "./lib/node-ort.ts";
@@ -34,9 +35,17 @@ try {
 } catch (err) {
   fail(`${dir}: ${String(err)}`);
 }
-const { bytes, manifest } = model;
+const { manifest } = model;
+let bytes = model.bytes;
 const sha = await sha256Hex(bytes);
 if (sha !== manifest.sha256) fail(`model.onnx sha256 ${sha} does not match the manifest's ${manifest.sha256}`);
+// A scikit-learn export carries ZipMap outputs onnxruntime-web cannot read: expose the probability tensor.
+const zipmap = removeZipMap(bytes);
+if (zipmap.rewritten.length > 0) {
+  bytes = zipmap.bytes;
+  manifest.sha256 = await sha256Hex(bytes);
+  console.log(`rewrote ZipMap output(s) ${zipmap.rewritten.join(", ")} into float32 tensors; uploading sha256 ${manifest.sha256}`);
+}
 const session = await nodeSession(bytes).catch((err: unknown) => fail(`onnxruntime-web cannot load model.onnx: ${String(err)}`));
 const problems = await validateModel(manifest, session, (rows, dim) => nodeRunBatch(session, manifest.input.name, manifest.output.name, rows, dim));
 if (problems.length > 0) fail(`refused before upload:\n  - ${problems.join("\n  - ")}`);
