@@ -39,10 +39,11 @@ async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; si
   return { site, signed: false };
 }
 
-async function rateLimit(c: Ctx, site: SiteRow): Promise<void> {
+/** Per site always; per client IP for browser posts (a signed server posts for many people from one IP). */
+async function rateLimit(c: Ctx, site: SiteRow, signed: boolean): Promise<void> {
   const ip = c.req.header("cf-connecting-ip");
   const checks = [c.env.SITE_RATE_LIMITER.limit({ key: `site:${site.id}` })];
-  if (ip) checks.push(c.env.IP_RATE_LIMITER.limit({ key: `ip:${ip}` }));
+  if (ip && !signed) checks.push(c.env.IP_RATE_LIMITER.limit({ key: `ip:${ip}` }));
   const results = await Promise.all(checks);
   if (results.some((r) => !r.success)) {
     c.header("Retry-After", "60");
@@ -65,7 +66,7 @@ export const leads = new Hono<AppEnv>()
     const t0 = performance.now();
     const body = await readLeadBody(c.req.raw);
     const { site, signed } = await authenticate(c, body);
-    await rateLimit(c, site);
+    await rateLimit(c, site, signed);
     if (!signed && site.turnstileSecret) {
       const token = body.fields["cf-turnstile-response"];
       if (typeof token !== "string" || !(await verifyTurnstile(site.turnstileSecret, token, c.req.header("cf-connecting-ip")))) {
