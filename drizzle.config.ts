@@ -2,6 +2,7 @@ import { defineConfig } from "drizzle-kit";
 
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
+  // Each area keeps its tables in its own schema file.
+  schema: "./src/db/schema*.ts",
   out: "./migrations",
 });

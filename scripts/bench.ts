@@ -1,71 +1,99 @@
 /**
- * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 200]`: latency of POST /v1/leads against a
- * running router (`npm start`), measured from this separate process. It registers a signed server site
- * (server posts are not limited per client IP) with the local admin token, then posts sequentially; the
- * first post is reported apart (on a fresh `npm start` it includes loading the model). Loopback only.
+ * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000]`: latency of POST /v1/leads against a
+ * running router (`npm start`; run the bench right after a fresh start to see the cold first lead),
+ * measured from this separate process, against a floor of the same runtime doing one D1 insert. Also:
+ * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
+ * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { signBody } from "../src/intake/signature.ts";
+import { benchLead } from "./bench/leads.ts";
+import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startWorker, type PostResult } from "./lib/local-router.ts";
+import { offlineEnv } from "./lib/offline-env.ts";
 
-const { values } = parseArgs({
-  options: { url: { type: "string", default: "http://127.0.0.1:8787" }, leads: { type: "string", default: "200" } },
-});
-const url = new URL(values.url!);
-if (!["127.0.0.1", "localhost", "[::1]"].includes(url.hostname)) throw new Error("bench only targets loopback addresses");
-const count = Math.min(Number(values.leads), 20_000);
-const { admin } = JSON.parse(readFileSync(".wrangler/local-tokens.json", "utf8")) as { admin: string };
-const secret = `whsec_bench_${randomBytes(16).toString("hex")}`;
-const site = await fetch(`${url.origin}/v1/admin/sites/pk_bench`, {
-  method: "PUT",
-  headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
-  body: JSON.stringify({ name: "bench", teamId: "demo", signingSecrets: [secret], requireSignature: true, dedupeWindowSeconds: 0 }),
-});
-if (!site.ok) throw new Error(`could not register the bench site: ${site.status} ${await site.text()}`);
-
-const INDUSTRIES = ["software", "finance", "healthcare", "manufacturing", "retail", "education", "other"];
-const TITLES = ["CTO", "VP Sales", "Marketing Manager", "Engineer", "Director of IT", "Student", "Founder"];
+const { values } = parseArgs({ options: { url: { type: "string", default: "http://127.0.0.1:8787" }, leads: { type: "string", default: "2000" } } });
+const base = loopbackUrl(values.url!);
+const count = Math.min(Math.max(Number(values.leads), 10), 20_000);
+const admin = localAdminToken();
 const run = randomBytes(3).toString("hex");
-function lead(i: number) {
-  return {
-    email: `bench${run}-${i}@${i % 4 === 0 ? "gmail.com" : `company${i % 97}.example`}`,
-    company: `Company ${i % 97}`,
-    employees: 5 + ((i * 7919) % 5000),
-    industry: INDUSTRIES[i % INDUSTRIES.length],
-    country: ["US", "GB", "DE", "FR", "IN"][i % 5],
-    job_title: TITLES[i % TITLES.length],
-    source: ["organic", "paid_search", "referral", "event"][i % 4],
-    pages_viewed: i % 30,
-    demo_requested: i % 5 === 0,
-  };
+const secret = `whsec_bench_${randomBytes(16).toString("hex")}`;
+
+/** workerd processes running now, by pid: the router's, before the bench starts workers of its own. */
+const workerdPids = () => execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+const peakRssMiB = (pids: number[]) =>
+  Math.max(...pids.map((pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024));
+const routerPids = workerdPids();
+
+// A team of its own, ten reps with room for every lead, so each lead goes through reservation.
+await api(base, admin, "PUT", "/v1/admin/teams/bench", { name: "bench" });
+for (let r = 1; r <= 10; r++) {
+  await api(base, admin, "PUT", `/v1/admin/reps/bench-${r}`, {
+    teamId: "bench", name: `Bench rep ${r}`, email: `bench-${r}@router.example`, role: r % 2 ? "ae" : "sdr", maxOpen: 10_000, maxPerDay: 10_000,
+  });
 }
+await api(base, admin, "PUT", "/v1/admin/sites/pk_bench", { name: "bench", teamId: "bench", signingSecrets: [secret], requireSignature: true, dedupeWindowSeconds: 0 });
 
-async function post(i: number): Promise<{ ms: number; status: number; timing: string | null }> {
-  const body = new TextEncoder().encode(JSON.stringify(lead(i)));
-  const headers = { "content-type": "application/json", "x-site-key": "pk_bench", "lead-router-signature": await signBody(secret, body) };
-  const t0 = performance.now();
-  const res = await fetch(`${url.origin}/v1/leads`, { method: "POST", headers, body });
-  await res.arrayBuffer();
-  return { ms: performance.now() - t0, status: res.status, timing: res.headers.get("server-timing") };
+function summary(results: readonly PostResult[]) {
+  const ms = results.map((r) => r.ms).sort((a, b) => a - b);
+  return { p50: quantile(ms, 0.5), p90: quantile(ms, 0.9), p99: quantile(ms, 0.99), mean: ms.reduce((a, b) => a + b, 0) / ms.length };
 }
+const fmt = (ms: number) => ms.toFixed(1);
+const statuses = new Map<number, number>();
+const tally = (r: PostResult) => statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-
-const first = await post(0);
-const rest: number[] = [];
-const statuses = new Map<number, number>([[first.status, 1]]);
+const first = await postSignedLead(base, "pk_bench", secret, benchLead(0, run));
+tally(first);
+const leadResults: PostResult[] = [];
 for (let i = 1; i <= count; i++) {
-  const r = await post(i);
-  statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-  rest.push(r.ms);
+  const r = await postSignedLead(base, "pk_bench", secret, benchLead(i, run));
+  tally(r);
+  leadResults.push(r);
 }
-rest.sort((a, b) => a - b);
-console.log(`POST /v1/leads against ${url.origin}: the first lead, then ${count} sequential leads`);
-console.log("| measure | ms |\n|---|---|");
-console.log(`| first lead | ${first.ms.toFixed(1)} |`);
-for (const [name, q] of [["p50", 0.5], ["p90", 0.9], ["p99", 0.99]] as const) console.log(`| ${name} | ${quantile(rest, q).toFixed(1)} |`);
-console.log(`| mean | ${(rest.reduce((a, b) => a + b, 0) / rest.length).toFixed(1)} |`);
-console.log(`statuses: ${JSON.stringify(Object.fromEntries(statuses))}; first lead's stages: ${first.timing}`);
-const failed = [...statuses].filter(([s]) => s >= 300).reduce((a, [, n]) => a + n, 0);
-if (failed > 0) process.exitCode = 1;
+const peakMiB = peakRssMiB(routerPids);
+
+// The floor: the same runtime, one D1 insert per request, the same body.
+const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", 8788, ".wrangler/bench-floor");
+const floorResults: PostResult[] = [];
+try {
+  for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
+  for (let i = 1; i <= count; i++) floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run)));
+} finally {
+  await floorWorker.stop();
+}
+
+// Features and inference, batched inside workerd (one lead per ORT run, as on the lead path).
+const stagesWorker = await startWorker("scripts/bench/stages.wrangler.toml", 8789, ".wrangler/bench-stages");
+let batched: { n: number; sessionCreateMs: number; featuresUsPerLead: number; inferenceUsPerLead: number };
+try {
+  batched = (await (await fetch(new URL("/run?n=5000", stagesWorker.url))).json()) as typeof batched;
+} finally {
+  await stagesWorker.stop();
+}
+
+const dryRun = spawnSync("wrangler", ["deploy", "--dry-run", "--outdir", ".wrangler/bench-dist"], { encoding: "utf8", env: offlineEnv() });
+const upload = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(dryRun.stdout + dryRun.stderr);
+
+const leadsSummary = summary(leadResults);
+const floorSummary = summary(floorResults);
+console.log(`\nPOST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert\n`);
+console.log("| measure | leads (ms) | floor (ms) | ratio |\n|---|---|---|---|");
+for (const k of ["p50", "p90", "p99", "mean"] as const) {
+  console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${(leadsSummary[k] / floorSummary[k]).toFixed(2)}× |`);
+}
+console.log(`\nFirst lead (cold on a fresh \`npm start\`): ${fmt(first.ms)} ms; its stages: ${[...first.timing].map(([k, v]) => `${k} ${v}`).join(", ")}`);
+
+const stageNames = [...new Set(leadResults.flatMap((r) => [...r.timing.keys()]))];
+console.log("\n| stage (Server-Timing, 1 ms clock) | median ms | p99 ms |\n|---|---|---|");
+for (const name of stageNames) {
+  const v = leadResults.map((r) => r.timing.get(name) ?? 0).sort((a, b) => a - b);
+  console.log(`| ${name} | ${fmt(quantile(v, 0.5))} | ${fmt(quantile(v, 0.99))} |`);
+}
+console.log(`\n| batched inside workerd (${batched.n} leads) | µs per lead |\n|---|---|`);
+console.log(`| features | ${batched.featuresUsPerLead.toFixed(1)} |\n| ORT inference (one run per lead) | ${batched.inferenceUsPerLead.toFixed(1)} |`);
+console.log(`\nORT session create in a fresh isolate: ${fmt(batched.sessionCreateMs)} ms`);
+console.log(`Router runtime peak RSS (workerd VmHWM): ${peakMiB.toFixed(0)} MiB`);
+console.log(`Upload (wrangler deploy --dry-run): ${upload ? `${upload[1]} raw, ${upload[2]} gzip` : "not found in wrangler's output"}`);
+console.log(`Statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
+if ([...statuses].some(([s]) => s >= 300)) process.exitCode = 1;

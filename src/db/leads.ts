@@ -1,5 +1,5 @@
 import { and, asc, eq, lt, sql } from "drizzle-orm";
-import { getDb, type Db } from "./client.ts";
+import type { Db } from "./client.ts";
 import { leads } from "./schema.ts";
 
 export type LeadRow = typeof leads.$inferSelect;
@@ -36,11 +36,13 @@ export async function storeLeadOnce(d1: D1Database, lead: typeof leads.$inferIns
       .prepare(
         `INSERT INTO leads (id, team_id, site_id, email, payload, input_hash, status, review_reason, channel, received_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-         ${guarded ? "WHERE EXISTS (SELECT 1 FROM lead_dedupe WHERE site_id = ?3 AND email = ?4 AND lead_id = ?1)" : ""}`,
+         ${guarded ? "WHERE EXISTS (SELECT 1 FROM lead_dedupe WHERE site_id = ?3 AND email = ?4 AND lead_id = ?1)" : ""}
+         RETURNING id`,
       )
       .bind(lead.id, lead.teamId, lead.siteId, lead.email, payload, lead.inputHash, lead.status ?? "pending", lead.reviewReason ?? null, lead.channel ?? "json", lead.receivedAt);
+  let inserted: Record<string, unknown> | undefined;
   if (windowMs <= 0) {
-    await insertLead(false).run();
+    inserted = (await insertLead(false).all()).results[0];
   } else {
     const results = await d1.batch([
       d1
@@ -61,8 +63,9 @@ export async function storeLeadOnce(d1: D1Database, lead: typeof leads.$inferIns
     ]);
     const owner = (results[3]!.results[0] as { lead_id: string } | undefined)?.lead_id;
     if (owner && owner !== lead.id) return { stored: false, mergedInto: owner };
+    inserted = results[1]!.results[0] as Record<string, unknown> | undefined;
   }
-  const row = await getDb(d1).select().from(leads).where(eq(leads.id, lead.id)).get();
-  if (!row) throw new Error(`lead ${lead.id} was not stored`);
-  return { stored: true, lead: row };
+  if (!inserted) throw new Error(`lead ${lead.id} was not stored`);
+  // The row as written: the insert's values and the table's defaults, without reading it back.
+  return { stored: true, lead: { status: "pending", reviewReason: null, channel: "json", attempts: 0, lastError: null, ...lead } };
 }

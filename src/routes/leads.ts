@@ -88,6 +88,7 @@ export const leads = new Hono<AppEnv>()
       }
     }
 
+    const tParsed = performance.now();
     try {
       const suspicion = signed ? null : suspicionOf(body.fields, input.email, Date.now());
       const stored = await storeLeadOnce(
@@ -120,7 +121,7 @@ export const leads = new Hono<AppEnv>()
         const t1 = performance.now();
         try {
           const decision = await decideLead(c.env, stored.lead);
-          const stages = { intake: t1 - t0, ...decision.timings };
+          const stages = { parse: tParsed - t0, store: t1 - tParsed, ...decision.timings };
           c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
           status = 201;
           payload = { lead: { id: stored.lead.id, status: "decided" }, decision };

@@ -1,0 +1,4 @@
+declare module "*.onnx" {
+  const bytes: ArrayBuffer;
+  export default bytes;
+}
