@@ -7,6 +7,7 @@ import type { AppEnv } from "./app-env.ts";
 import { requireScope } from "./lib/auth.ts";
 import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
 import { adminApi } from "./routes/admin.ts";
+import { alertsApi } from "./routes/alerts.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { decisions } from "./routes/decisions.ts";
@@ -57,6 +58,7 @@ app.route("/v1/models", modelsApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
 app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
+app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);

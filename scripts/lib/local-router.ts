@@ -22,11 +22,14 @@ export function localAdminToken(): string {
 
 /** A JSON call to the router's API that throws on anything but 2xx. */
 export async function api<T = unknown>(base: URL, token: string, method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(new URL(path, base), {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  const call = () =>
+    fetch(new URL(path, base), {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  // A kept-alive socket the dev server closed while idle fails at once; a GET is safe to send again.
+  const res = await call().catch((err: unknown) => (method === "GET" ? call() : Promise.reject(err)));
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;

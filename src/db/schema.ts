@@ -269,3 +269,23 @@ export const outcomes = sqliteTable(
   },
   (t) => [index("outcomes_lead_idx").on(t.leadId)],
 );
+
+/**
+ * Operational alerts: the active model failing to load, drift, routing guardrails. One open row per kind
+ * and subject; a repeat bumps its count and last time instead of adding rows.
+ */
+export const alerts = sqliteTable(
+  "alerts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    severity: text("severity", { enum: ["warn", "alert"] }).notNull(),
+    message: text("message").notNull(),
+    count: integer("count").notNull().default(1),
+    firstAt: integer("first_at").notNull(),
+    lastAt: integer("last_at").notNull(),
+    resolvedAt: integer("resolved_at"),
+  },
+  (t) => [uniqueIndex("alerts_open_idx").on(t.kind, t.subject).where(sql`resolved_at IS NULL`)],
+);

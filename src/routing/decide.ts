@@ -25,7 +25,10 @@ export type DecisionSummary = {
   policyVersion: number;
   reasons: Reason[];
   reason: string;
-  /** Milliseconds per stage (workerd's clock advances only across I/O, in 1 ms steps). */
+  /**
+   * Milliseconds per stage: context (model, policy, reps and account), score (features and inference),
+   * reserve (capacity snapshots and the hold), write (the D1 batch). workerd's clock ticks in 1 ms steps.
+   */
   timings: Record<string, number>;
 };
 
@@ -133,7 +136,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
         shadow && typeof shadow !== "string" && models.shadow
           ? { version: models.shadow.version, sha256: models.shadow.sha256, probability: shadow.probability, tier: tierForProbability(policy, shadow.probability).name }
           : null,
-      timings: { load: t1 - t0, score: t2 - t1, route: t3 - t2 },
+      timings: { context: t1 - t0, score: t2 - t1, reserve: t3 - t2 },
     });
   } catch (err) {
     if (repId) await capacityStub(env, repId).release(lead.id).catch(() => undefined);
@@ -153,6 +156,6 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     policyVersion,
     reasons: score?.reasons ?? [],
     reason,
-    timings: { load: t1 - t0, score: t2 - t1, route: t3 - t2, write: performance.now() - t3 },
+    timings: { context: t1 - t0, score: t2 - t1, reserve: t3 - t2, write: performance.now() - t3 },
   };
 }

@@ -1,3 +1,4 @@
+import { raiseAlert, resolveAlert } from "../db/alerts.ts";
 import { getDb } from "../db/client.ts";
 import { familyVersions, liveModels, parseManifest, type ModelRow } from "../db/models.ts";
 import { sha256Hex } from "../lib/hashing.ts";
@@ -32,7 +33,26 @@ export function invalidateRegistry(): void {
 export function dropModelCaches(): void {
   sessions.clear();
   manifests.clear();
+  alerted.clear();
   invalidateRegistry();
+}
+
+/** When this isolate last raised the `model_unavailable` alert, per model family: at most once a minute. */
+const alerted = new Map<string, number>();
+const ALERT_EVERY_MS = 60_000;
+
+/** Raises (or, once the model loads again, resolves) the alert that the family routes on rules only. */
+async function trackAvailability(env: Env, name: string, error: string | undefined): Promise<void> {
+  const last = alerted.get(name);
+  const db = getDb(env.DB);
+  if (error === undefined) {
+    if (last === undefined) return;
+    alerted.delete(name);
+    await resolveAlert(db, "model_unavailable", name);
+  } else if (last === undefined || Date.now() - last >= ALERT_EVERY_MS) {
+    alerted.set(name, Date.now());
+    await raiseAlert(db, { kind: "model_unavailable", subject: name, severity: "alert", message: `${error}; leads are routed on rules only` });
+  }
 }
 
 async function loadSession(bucket: R2Bucket, row: ModelRow): Promise<OrtSession> {
@@ -88,6 +108,8 @@ export async function getLiveModels(env: Env, name: string): Promise<LiveModels>
   else result.error = `active model unusable: ${String(active.reason)}`;
   if (!rows.active) result.error = `no active version of model ${name}`;
   if (shadow.status === "fulfilled") result.shadow = shadow.value;
+  // An alert that cannot be written must not cost the lead its decision.
+  await trackAvailability(env, name, result.error).catch((err) => console.error("could not record the model alert", err));
   return result;
 }
 

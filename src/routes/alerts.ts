@@ -1,0 +1,29 @@
+import { and, eq, isNull } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { listAlerts } from "../db/alerts.ts";
+import { auditRow } from "../db/audit.ts";
+import { getDb } from "../db/client.ts";
+import { alerts } from "../db/schema.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { ReasonBody } from "../schemas/admin.ts";
+
+const ListQuery = z.object({ all: z.enum(["0", "1", "true", "false"]).optional() });
+
+/** Operational alerts (mounted under /v1/admin): list them, and resolve one by hand with a reason. */
+export const alertsApi = new Hono<AppEnv>()
+  .get("/alerts", async (c) => {
+    const { all } = parseOrThrow(ListQuery, c.req.query());
+    return c.json({ data: await listAlerts(getDb(c.env.DB), all === "1" || all === "true") });
+  })
+  .post("/alerts/:id{[0-9]+}/resolve", async (c) => {
+    const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
+    const db = getDb(c.env.DB);
+    const id = Number(c.req.param("id"));
+    const row = await db.update(alerts).set({ resolvedAt: Date.now() }).where(and(eq(alerts.id, id), isNull(alerts.resolvedAt))).returning().get();
+    if (!row) throw new ApiError("not_found", `no open alert ${id}`);
+    await auditRow(db, { actor: c.get("token").name, action: "alert.resolve", entityType: "alert", entityId: String(id), before: { resolvedAt: null }, after: { resolvedAt: row.resolvedAt }, reason });
+    return c.json(row);
+  });
