@@ -3,6 +3,7 @@ import * as ort from "onnxruntime-web/wasm";
 // to compile WASM from bytes at run time.
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 import { runBatch } from "./ort-run.ts";
+import { WARMUP_DIM, WARMUP_MODEL } from "./ort-warmup-model.ts";
 
 /**
  * A few bytes handed to ORT as `wasmBinary`: it stops ORT from fetching the .wasm, and lets the
@@ -48,10 +49,32 @@ function configure(): void {
 
 export type OrtSession = ort.InferenceSession;
 
-/** Creates an ORT session (WASM execution provider) from ONNX bytes. Throws on a graph ORT rejects. */
-export async function createSession(bytes: Uint8Array): Promise<OrtSession> {
+function newSession(bytes: Uint8Array): Promise<OrtSession> {
   configure();
   return ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+}
+
+/**
+ * Isolate startup: instantiating ORT's WASM runtime takes hundreds of milliseconds, so it starts here, in
+ * the global scope (compute only, no I/O), with a tiny embedded graph run once, instead of on the first
+ * lead. Sessions wait for it: ORT refuses a second initialisation while one is under way.
+ */
+const warmedUp: Promise<void> = (async () => {
+  try {
+    const session = await newSession(WARMUP_MODEL);
+    const [input] = session.inputNames;
+    const [output] = session.outputNames;
+    await runBatch(ort.Tensor, session as never, input!, output!, new Float32Array(WARMUP_DIM), WARMUP_DIM);
+    await session.release();
+  } catch (err) {
+    console.warn("ORT warm-up failed; the first session will initialise the runtime", err);
+  }
+})();
+
+/** Creates an ORT session (WASM execution provider) from ONNX bytes. Throws on a graph ORT rejects. */
+export async function createSession(bytes: Uint8Array): Promise<OrtSession> {
+  await warmedUp;
+  return newSession(bytes);
 }
 
 /** Runs a float32 [rows, dim] batch through a Worker-side session; see ./ort-run.ts. */
