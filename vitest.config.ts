@@ -1,6 +1,16 @@
 import { readFileSync } from "node:fs";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import type { Plugin } from "vite";
 import { defineConfig } from "vitest/config";
+
+/** Chart.js's UMD build is a text module in the Worker (wrangler.toml [[rules]]); the same here. */
+const chartJsAsText = (): Plugin => ({
+  name: "chart-umd-as-text",
+  enforce: "pre",
+  load(id) {
+    if (id.endsWith("/chart.umd.js")) return `export default ${JSON.stringify(readFileSync(id, "utf8"))};`;
+  },
+});
 
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("./migrations");
@@ -9,22 +19,43 @@ export default defineConfig(async () => {
   const modelBytes = readFileSync(`${modelDir}/model.onnx`).toString("base64");
   const manifest = readFileSync(`${modelDir}/manifest.json`, "utf8");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: { TEST_MIGRATIONS: migrations, TEST_MODEL_B64: modelBytes, TEST_MANIFEST: manifest },
-        },
-      }),
-    ],
+    // One runtime for every file: shipping ORT's 14 MB wasm to workerd costs seconds, so pay it once.
+    maxWorkers: 1,
     test: {
-      setupFiles: ["./test/setup.ts"],
-      // One runtime for every file: shipping ORT's 14 MB wasm to workerd costs seconds, so pay it once.
-      // Storage is reset before each test instead (test/setup.ts).
-      isolate: false,
-      maxWorkers: 1,
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
+      projects: [
+        {
+          plugins: [
+            chartJsAsText(),
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations, TEST_MODEL_B64: modelBytes, TEST_MANIFEST: manifest },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/browser/**"],
+            setupFiles: ["./test/setup.ts"],
+            // Storage is reset before each test instead (test/setup.ts).
+            isolate: false,
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
+        },
+        {
+          // Node side: starts the Worker on 127.0.0.1 and drives the dashboard in headless Chromium.
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["./test/browser/install-chromium.ts"],
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });

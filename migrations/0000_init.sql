@@ -1,12 +1,87 @@
+CREATE TABLE `experiments` (
+	`id` text PRIMARY KEY NOT NULL,
+	`kind` text NOT NULL,
+	`description` text NOT NULL,
+	`status` text NOT NULL,
+	`holdout_share` real NOT NULL,
+	`arms` text NOT NULL,
+	`started_at` integer NOT NULL,
+	`stopped_at` integer,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE `monitoring_runs` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`model_name` text,
+	`model_version` text,
+	`window_from` integer NOT NULL,
+	`window_to` integer NOT NULL,
+	`n` integer NOT NULL,
+	`level` text NOT NULL,
+	`result` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX `monitoring_runs_kind_idx` ON `monitoring_runs` (`kind`,`id`);--> statement-breakpoint
+CREATE TABLE `review_holds` (
+	`decision_id` text PRIMARY KEY NOT NULL,
+	`lead_id` text NOT NULL,
+	`team_id` text NOT NULL,
+	`proposed_rep_id` text,
+	`why` text NOT NULL,
+	`status` text DEFAULT 'pending' NOT NULL,
+	`resolved_by` text,
+	`note` text,
+	`next_decision_id` text,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	`resolved_at` integer
+);
+--> statement-breakpoint
+CREATE INDEX `review_holds_status_idx` ON `review_holds` (`team_id`,`status`,`created_at`);--> statement-breakpoint
+CREATE TABLE `signal_events` (
+	`team_id` text NOT NULL,
+	`id` text NOT NULL,
+	`subject_type` text NOT NULL,
+	`subject` text NOT NULL,
+	`domain` text,
+	`type` text NOT NULL,
+	`occurred_at` integer NOT NULL,
+	`properties` text NOT NULL,
+	`source` text NOT NULL,
+	`ingested_at` integer NOT NULL,
+	`ingested_by` text NOT NULL,
+	PRIMARY KEY(`team_id`, `id`)
+);
+--> statement-breakpoint
+CREATE INDEX `signal_events_subject_idx` ON `signal_events` (`team_id`,`subject`,`occurred_at`);--> statement-breakpoint
+CREATE INDEX `signal_events_domain_idx` ON `signal_events` (`team_id`,`domain`,`occurred_at`);--> statement-breakpoint
 CREATE TABLE `accounts` (
 	`domain` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
 	`team_id` text NOT NULL,
 	`owner_rep_id` text,
 	`strategic` integer DEFAULT false NOT NULL,
+	`industry` text,
+	`employees` integer,
+	`arr` real,
+	`territory_id` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE `alerts` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`kind` text NOT NULL,
+	`subject` text NOT NULL,
+	`severity` text NOT NULL,
+	`message` text NOT NULL,
+	`count` integer DEFAULT 1 NOT NULL,
+	`first_at` integer NOT NULL,
+	`last_at` integer NOT NULL,
+	`resolved_at` integer
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `alerts_open_idx` ON `alerts` (`kind`,`subject`) WHERE resolved_at IS NULL;--> statement-breakpoint
 CREATE TABLE `api_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
@@ -50,6 +125,7 @@ CREATE TABLE `decisions` (
 	`crm_status` text DEFAULT 'new' NOT NULL,
 	`crm_note` text,
 	`crm_updated_at` integer,
+	`crm_accepted_at` integer,
 	`supersedes` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	FOREIGN KEY (`lead_id`) REFERENCES `leads`(`id`) ON UPDATE no action ON DELETE no action
@@ -58,6 +134,7 @@ CREATE TABLE `decisions` (
 CREATE UNIQUE INDEX `decisions_id_idx` ON `decisions` (`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `decisions_current_idx` ON `decisions` (`lead_id`) WHERE is_current = 1;--> statement-breakpoint
 CREATE INDEX `decisions_team_seq_idx` ON `decisions` (`team_id`,`outcome`,`seq`);--> statement-breakpoint
+CREATE INDEX `decisions_team_created_idx` ON `decisions` (`team_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `idempotency_keys` (
 	`site_id` text NOT NULL,
 	`key` text NOT NULL,
@@ -104,6 +181,7 @@ CREATE TABLE `lineage` (
 	`fallback_reason` text,
 	`deal_value` real NOT NULL,
 	`context` text DEFAULT '{}' NOT NULL,
+	`provenance` text,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL
 );
 --> statement-breakpoint

@@ -10,14 +10,22 @@ import { adminApi } from "./routes/admin.ts";
 import { alertsApi } from "./routes/alerts.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
+import { dashboard } from "./routes/dashboard.ts";
+import { auditApi } from "./routes/audit.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
+import { eventsApi } from "./routes/events.ts";
+import { experimentsApi } from "./routes/experiments.ts";
 import { exportsApi } from "./routes/exports.ts";
+import { kpisApi } from "./routes/kpis.ts";
+import { leadAdmin } from "./routes/lead-admin.ts";
 import { leads } from "./routes/leads.ts";
 import { modelsApi } from "./routes/models.ts";
 import { outcomesApi } from "./routes/outcomes.ts";
 import { pages } from "./routes/pages.ts";
 import { policiesApi } from "./routes/policies.ts";
+import { reportsApi } from "./routes/reports.ts";
+import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -37,7 +45,7 @@ export const app = new Hono<AppEnv>();
 app.use(requestId());
 app.use((c, next) => {
   // Model uploads are the one body allowed to be large.
-  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.env.MAX_BODY_BYTES;
+  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.req.path === "/v1/events" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
   return bodyLimit({
     maxSize: Number(max),
     onError: () => {
@@ -49,10 +57,14 @@ app.use((c, next) => {
 app.get("/healthz", (c) => c.json({ status: "ok" }));
 app.route("/", pages);
 app.route("/", docs);
+app.route("/", dashboard);
 app.route("/v1/leads", leads);
 app.route("/v1/assignments", assignments);
 app.route("/v1/assignments", assignmentActions);
 app.route("/v1/outcomes", outcomesApi);
+app.route("/v1/events", eventsApi);
+app.route("/v1/reviews", reviewsApi);
+app.route("/v1/reports", kpisApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
@@ -60,6 +72,10 @@ app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
 app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
+app.route("/v1/admin", leadAdmin);
+app.route("/v1/admin", auditApi);
+app.route("/v1/admin", reportsApi);
+app.route("/v1/admin", experimentsApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);
 

@@ -2,7 +2,10 @@ import { z } from "zod";
 import { ManifestSchema } from "./scoring/manifest.ts";
 import { ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
 import { NoteBody, OutcomeSchema, RejectBody } from "./schemas/crm.ts";
+import { EventsBody } from "./schemas/events.ts";
+import { ExperimentBody } from "./schemas/governance.ts";
 import { LeadInputSchema } from "./schemas/lead.ts";
+import { ApproveBody, OverrideBody, ReassignBody, SendBackBody } from "./schemas/review.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
 
@@ -13,7 +16,7 @@ const ErrorSchema = z.object({
 type Op = {
   summary: string;
   tags: string[];
-  security?: "site" | "crm:read" | "crm:write" | "admin";
+  security?: "site" | "crm:read" | "crm:write" | "events:write" | "review:write" | "admin";
   body?: { type: string; schema: z.ZodType }[];
   params?: string[];
   query?: Record<string, string>;
@@ -40,6 +43,13 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/assignments/{id}/accept": { post: { summary: "Accept an assignment", tags: ["CRM"], security: "crm:write", params: ["id"], body: json(NoteBody), ok: { "200": "Accepted" } } },
   "/v1/assignments/{id}/reject": { post: { summary: "Reject an assignment: the lead is routed to another rep", tags: ["CRM"], security: "crm:write", params: ["id"], body: json(RejectBody), ok: { "200": "Rejected, with the new decision" } } },
   "/v1/outcomes": { post: { summary: "Report what happened to a lead (training labels; won/lost frees the rep)", tags: ["CRM"], security: "crm:write", body: json(OutcomeSchema), ok: { "201": "Stored", "200": "Already stored (same id)" } } },
+  "/v1/events": { post: { summary: "Engagement, product-usage and CRM events (up to 500); each id stored once; waiting leads re-scored", tags: ["Signals"], security: "events:write", body: json(EventsBody), ok: { "201": "Stored (with duplicates and re-scored leads listed)", "200": "Every event was a duplicate" } } },
+  "/v1/reviews": { get: { summary: "Decisions held for a manager (the token's team)", tags: ["Review"], security: "review:write", query: { status: "pending (default), approved, overridden or sent_back", limit: "1-500 (default 100)" }, ok: { "200": "Holds, oldest first" } } },
+  "/v1/reviews/{id}/approve": { post: { summary: "Approve a held decision: the proposed rep gets the lead", tags: ["Review"], security: "review:write", params: ["id"], body: json(ApproveBody), ok: { "200": "Assigned; the new decision supersedes the held one" } } },
+  "/v1/reviews/{id}/override": { post: { summary: "Assign a held lead to another rep, with a reason (audited)", tags: ["Review"], security: "review:write", params: ["id"], body: json(OverrideBody), ok: { "200": "Assigned to the chosen rep" } } },
+  "/v1/reviews/{id}/send-back": { post: { summary: "Send a held lead back to nurture, with a reason (audited)", tags: ["Review"], security: "review:write", params: ["id"], body: json(SendBackBody), ok: { "200": "Sent back to nurture" } } },
+  "/v1/admin/leads/{id}/reassign": { post: { summary: "Move any lead to another rep of its team, with a reason (audited)", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReassignBody), ok: { "200": "Reassigned" } } },
+  "/v1/reports/kpis": { get: { summary: "KPIs of leads received in [from, to): time to first action, contact rate, conversion by tier and rep, pipeline velocity, unassigned leads by reason", tags: ["Reports"], security: "crm:read", query: { from: "ISO 8601 (default: 30 days before to)", to: "ISO 8601 (default: now)", team: "admin tokens: one team" }, ok: { "200": "The KPIs" } } },
   "/v1/decisions/{id}": { get: { summary: "A decision with its lineage", tags: ["CRM"], security: "crm:read", params: ["id"], ok: { "200": "The decision" } } },
   "/v1/exports/training": { get: { summary: "Leads with outcomes, as training rows (label `converted`)", tags: ["Admin"], security: "admin", query: { cursor: "a nextCursor (default 0)", limit: "1-1000 (default 500)" }, ok: { "200": "A page of rows" } } },
   "/v1/models": {
@@ -59,6 +69,20 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/review": { get: { summary: "Leads held for review as suspicious", tags: ["Admin"], security: "admin", ok: { "200": "The queue" } } },
   "/v1/admin/review/{id}/release": { post: { summary: "Release a held lead: it is routed now", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Routed" } } },
   "/v1/admin/review/{id}/discard": { post: { summary: "Discard a held lead as spam", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Discarded" } } },
+  "/v1/admin/audit": { get: { summary: "The append-only audit log, newest first; send X-Audit-Reason on rep, token and model changes to record why", tags: ["Governance"], security: "admin", query: { entityType: "model, policy, rep, token, team, site, lead, experiment, ...", entityId: "exact id", actor: "token name", action: "exact action, or a prefix ending in a dot (`model.`)", from: "ISO time", to: "ISO time", cursor: "nextCursor of the previous page", limit: "1-200 (default 50)" }, ok: { "200": "Rows with actor, before, after and reason, and nextCursor" } } },
+  "/v1/admin/reports/routing": { get: { summary: "Score distribution, routing by tier and rep, rep load against capacity, model timeline, recent decisions", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "The overview" } } },
+  "/v1/admin/reports/drift": { get: { summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", tags: ["Governance"], security: "admin", query: { runs: "how many checks (1-500, default 100)" }, ok: { "200": "The latest check and the history" } } },
+  "/v1/admin/reports/calibration": { get: { summary: "Predicted vs observed conversion by decile, Brier and ECE; history of calibration checks", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Calibration now and over time" } } },
+  "/v1/admin/reports/ops": { get: { summary: "Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Operations now and over time" } } },
+  "/v1/admin/reports/fairness": { get: { summary: "By segment (country, size band, source, fields the policy rules name, extra fields): tier rates, calibration, disparate impact of AE routing; per rep: lead-quality parity", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", fields: "extra comma-separated payload paths to segment by" }, ok: { "200": "The fairness report" } } },
+  "/v1/admin/reports/shadow": { get: { summary: "Shadow model results: tier agreement, mean |Δp|, Brier and AUC of both models on the same leads", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "Per shadow version" } } },
+  "/v1/admin/monitoring/run": { post: { summary: "Run the cron's monitoring checks now (drift, calibration, operations)", tags: ["Governance"], security: "admin", ok: { "200": "The results" } } },
+  "/v1/admin/experiments": {
+    get: { summary: "Experiments, newest first", tags: ["Governance"], security: "admin", ok: { "200": "Experiments" } },
+    post: { summary: "Start a champion/challenger (model) or policy A/B test: leads split by a hash of their id, with a holdout", tags: ["Governance"], security: "admin", body: json(ExperimentBody), ok: { "201": "Running" } },
+  },
+  "/v1/admin/experiments/{id}/stop": { post: { summary: "Stop an experiment (audited)", tags: ["Governance"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Stopped" } } },
+  "/v1/admin/experiments/{id}/results": { get: { summary: "Per arm: conversion with Wilson intervals, difference vs baseline, time to first action", tags: ["Governance"], security: "admin", params: ["id"], ok: { "200": "The results" } } },
 };
 
 const SECURITY = {

@@ -1,8 +1,9 @@
-import { and, asc, eq, inArray, lt } from "drizzle-orm";
+import { and, asc, eq, inArray, lt, ne } from "drizzle-orm";
 import { getDb } from "./db/client.ts";
 import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
 import { decisions, leads } from "./db/schema.ts";
+import { runMonitoring } from "./monitoring/checks.ts";
 import { decideLead } from "./routing/decide.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { capacityStub } from "./routing/route.ts";
@@ -62,7 +63,8 @@ export async function drainQueues(env: Env): Promise<{ queued: number; assigned:
     .select({ decision: decisions, lead: leads })
     .from(decisions)
     .innerJoin(leads, eq(leads.id, decisions.leadId))
-    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "queued")))
+    // A lead held for review waits for its manager, not for a free rep.
+    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "queued"), ne(decisions.queue, "review")))
     .orderBy(asc(decisions.seq))
     .limit(BATCH);
   let assigned = 0;
@@ -80,5 +82,11 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       await rerouteSlaBreaches(env);
       await drainQueues(env);
     })(),
+  );
+  // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
+  ctx.waitUntil(
+    runMonitoring(env).catch((err) => {
+      console.error("monitoring failed", err);
+    }),
   );
 };

@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
 import { getDb } from "../src/db/client.ts";
 import { seedDefaults } from "../src/db/seed.ts";
+import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
@@ -25,6 +26,7 @@ beforeEach(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   dropModelCaches();
   invalidatePolicy();
+  invalidateExperiments();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [

@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
 import { decisions, leads, lineage, reps } from "./schema.ts";
 
@@ -10,9 +11,10 @@ export type NewLineage = Omit<typeof lineage.$inferInsert, "decisionId" | "creat
 /**
  * Writes a decision as one D1 batch (one transaction): the lead's previous current decision is
  * superseded, the new one and its lineage inserted, the lead marked decided. Either all of it lands or
- * none does; the partial unique index on current decisions rejects a racing second decision.
+ * none does; the partial unique index on current decisions rejects a racing second decision. `extra`
+ * statements (a review hold, an audit row) join the same transaction.
  */
-export async function recordDecision(db: Db, decision: NewDecision, trail: NewLineage): Promise<void> {
+export async function recordDecision(db: Db, decision: NewDecision, trail: NewLineage, extra: BatchItem<"sqlite">[] = []): Promise<void> {
   await db.batch([
     db
       .update(decisions)
@@ -21,6 +23,7 @@ export async function recordDecision(db: Db, decision: NewDecision, trail: NewLi
     db.insert(decisions).values({ ...decision, isCurrent: true }),
     db.insert(lineage).values({ ...trail, decisionId: decision.id }),
     db.update(leads).set({ status: "decided", lastError: null }).where(eq(leads.id, decision.leadId)),
+    ...extra,
   ]);
 }
 
@@ -67,7 +70,7 @@ export async function currentDecision(db: Db, leadId: string): Promise<DecisionR
 export async function setCrmStatus(db: Db, id: string, to: DecisionRow["crmStatus"], from: DecisionRow["crmStatus"][], note: string | null) {
   return db
     .update(decisions)
-    .set({ crmStatus: to, crmNote: note, crmUpdatedAt: Date.now() })
+    .set({ crmStatus: to, crmNote: note, crmUpdatedAt: Date.now(), ...(to === "accepted" ? { crmAcceptedAt: Date.now() } : {}) })
     .where(and(eq(decisions.id, id), eq(decisions.isCurrent, true), inArray(decisions.crmStatus, from)))
     .returning()
     .get();

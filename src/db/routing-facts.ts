@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { AccountFacts, RepFacts, TerritoryFacts } from "../routing/plan.ts";
 import { accountDomainCandidates } from "../routing/domains.ts";
+import { selectInChunks } from "./chunks.ts";
 import type { Db } from "./client.ts";
 import { accounts, reps, territories } from "./schema.ts";
 
@@ -35,11 +36,7 @@ export async function teamFacts(db: Db, teamId: string) {
 export async function accountsFor(db: Db, teamId: string, emails: readonly string[]): Promise<(AccountFacts | null)[]> {
   const candidates = emails.map(accountDomainCandidates);
   const all = [...new Set(candidates.flat())];
-  // D1 binds at most 100 parameters per statement.
-  const found: (typeof accounts.$inferSelect)[] = [];
-  for (let i = 0; i < all.length; i += 90) {
-    found.push(...(await db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, all.slice(i, i + 90))))));
-  }
+  const found = await selectInChunks(all, (part) => db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, part))));
   const byDomain = new Map(found.map((a) => [a.domain, a]));
   return candidates.map((domains) => {
     const a = domains.map((d) => byDomain.get(d)).find((x) => x !== undefined);

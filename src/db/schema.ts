@@ -110,8 +110,8 @@ export const decisions = sqliteTable(
     modelSha256: text("model_sha256"),
     policyVersion: integer("policy_version").notNull(),
     reason: text("reason").notNull(),
-    /** For a queued lead: `team` (its team's reps are busy or away) or `global` (no rep serves it). */
-    queue: text("queue", { enum: ["team", "global"] }),
+    /** For a queued lead: `team` (its team's reps are busy or away), `global` (no rep serves it) or `review` (held for a manager). */
+    queue: text("queue", { enum: ["team", "global", "review"] }),
     isCurrent: integer("is_current", { mode: "boolean" }).notNull().default(true),
     /** What the CRM did with the assignment. */
     crmStatus: text("crm_status", { enum: ["new", "acked", "accepted", "rejected", "closed", "superseded"] })
@@ -119,6 +119,8 @@ export const decisions = sqliteTable(
       .default("new"),
     crmNote: text("crm_note"),
     crmUpdatedAt: integer("crm_updated_at"),
+    /** When the CRM accepted the assignment (kept after later changes): time to first action (0001_signals). */
+    crmAcceptedAt: integer("crm_accepted_at"),
     /** The decision this one replaced (a CRM reject or an SLA re-route), if any. */
     supersedes: text("supersedes"),
     createdAt: createdAt(),
@@ -128,6 +130,8 @@ export const decisions = sqliteTable(
     // Exactly one current decision per lead, enforced by the database itself.
     uniqueIndex("decisions_current_idx").on(t.leadId).where(sql`is_current = 1`),
     index("decisions_team_seq_idx").on(t.teamId, t.outcome, t.seq),
+    // Recent decisions of a team: the routing guardrail's window and KPI reports (0001_signals).
+    index("decisions_team_created_idx").on(t.teamId, t.createdAt),
   ],
 );
 
@@ -149,6 +153,8 @@ export const lineage = sqliteTable("lineage", {
   dealValue: real("deal_value").notNull(),
   /** What the plan saw besides candidates: time, account, territories, escalation (for replay). */
   context: text("context", { mode: "json" }).notNull().default({}),
+  /** Where each feature value came from: a form field, or the events behind an aggregate (0001_signals). */
+  provenance: text("provenance", { mode: "json" }),
   createdAt: createdAt(),
 });
 
@@ -196,6 +202,11 @@ export const accounts = sqliteTable("accounts", {
   ownerRepId: text("owner_rep_id"),
   /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
   strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
+  /** Account context the scorer can read (`account.*` feature sources); added in 0001_signals. */
+  industry: text("industry"),
+  employees: integer("employees"),
+  arr: real("arr"),
+  territoryId: text("territory_id"),
   createdAt: createdAt(),
 });
 

@@ -5,7 +5,8 @@ import { sites } from "../db/schema.ts";
 export type SiteRow = typeof sites.$inferSelect;
 
 const SITE_TTL_MS = 30_000;
-const cache = new Map<string, { at: number; value: Promise<SiteRow | undefined> }>();
+// Resolved rows only, never a pending query: another request must not await this one's I/O.
+const cache = new Map<string, { at: number; value: SiteRow | undefined }>();
 
 /** Forgets cached sites (after an admin change in this isolate). */
 export function invalidateSites(): void {
@@ -13,11 +14,10 @@ export function invalidateSites(): void {
 }
 
 /** A site by its public key, cached per isolate for 30 s; undefined when unknown. */
-export function getSite(env: Env, id: string): Promise<SiteRow | undefined> {
+export async function getSite(env: Env, id: string): Promise<SiteRow | undefined> {
   const hit = cache.get(id);
   if (hit && Date.now() - hit.at < SITE_TTL_MS) return hit.value;
-  const value = getDb(env.DB).select().from(sites).where(eq(sites.id, id)).get();
+  const value = await getDb(env.DB).select().from(sites).where(eq(sites.id, id)).get();
   cache.set(id, { at: Date.now(), value });
-  value.catch(() => cache.delete(id));
   return value;
 }

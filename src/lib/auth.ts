@@ -6,7 +6,7 @@ import { apiTokens } from "../db/schema.ts";
 import { ApiError } from "./errors.ts";
 import { sha256Hex, toHex } from "./hashing.ts";
 
-export const SCOPES = ["crm:read", "crm:write", "admin"] as const;
+export const SCOPES = ["crm:read", "crm:write", "events:write", "review:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** The caller a bearer token identifies. `teamId` null means every team (admin tokens). */

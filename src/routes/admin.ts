@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { apiTokens, leads, sites } from "../db/schema.ts";
+import { auditReason } from "../lib/audit-reason.ts";
 import { createToken } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -22,27 +23,31 @@ export const adminApi = new Hono<AppEnv>()
     if (input.teamId === null && !input.scopes.includes("admin")) {
       throw new ApiError("validation_failed", "teamId: a CRM token must be bound to a team");
     }
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const { id, secret } = await createToken(db, input);
-    await auditRow(db, { actor: c.get("token").name, action: "token.create", entityType: "token", entityId: id, after: input });
+    await auditRow(db, { actor: c.get("token").name, action: "token.create", entityType: "token", entityId: id, before: null, after: input, reason });
     // The secret is shown here once and never again.
     return c.json({ id, secret, ...input }, 201);
   })
   .delete("/tokens/:id", async (c) => {
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const row = await db.update(apiTokens).set({ revokedAt: Date.now() }).where(and(eq(apiTokens.id, c.req.param("id")), isNull(apiTokens.revokedAt))).returning().get();
     if (!row) throw new ApiError("not_found", "no such active token");
-    await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id });
+    const { tokenHash: _hash, ...token } = row;
+    await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id, before: { ...token, revokedAt: null }, after: token, reason });
     return c.json({ id: row.id, revoked: true });
   })
   .get("/sites", async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
   .put("/sites/:id", async (c) => {
     const input = parseOrThrow(SiteBody, { ...((await readJson(c.req)) as object), id: c.req.param("id") });
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const before = await db.select().from(sites).where(eq(sites.id, input.id)).get();
     await db.batch([
       db.insert(sites).values(input).onConflictDoUpdate({ target: sites.id, set: { ...input, revokedAt: null } }),
-      auditRow(db, { actor: c.get("token").name, action: before ? "site.update" : "site.create", entityType: "site", entityId: input.id, before: before ? { ...before, signingSecrets: before.signingSecrets.length } : null, after: { ...input, signingSecrets: input.signingSecrets.length, turnstileSecret: input.turnstileSecret !== null } }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "site.update" : "site.create", entityType: "site", entityId: input.id, before: before ? { ...before, signingSecrets: before.signingSecrets.length } : null, after: { ...input, signingSecrets: input.signingSecrets.length, turnstileSecret: input.turnstileSecret !== null }, reason }),
     ]);
     invalidateSites();
     return c.json({ id: input.id }, before ? 200 : 201);

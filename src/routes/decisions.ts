@@ -5,6 +5,7 @@ import { getDb } from "../db/client.ts";
 import { getDecisionWithLineage } from "../db/decisions.ts";
 import { repFacts, teamFacts } from "../db/routing-facts.ts";
 import { leads } from "../db/schema.ts";
+import { loadSignals } from "../db/signals.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -13,6 +14,7 @@ import { replayDecision } from "../routing/replay.ts";
 import { readSnapshots } from "../routing/route.ts";
 import { ReplayBody } from "../schemas/routing.ts";
 import { getModelVersion } from "../scoring/model-store.ts";
+import { featureInput, usesSignals } from "../signals/feature-input.ts";
 
 export const decisions = new Hono<AppEnv>()
   .get("/:id", requireScope("crm:read"), async (c) => {
@@ -40,6 +42,10 @@ export const decisions = new Hono<AppEnv>()
     // Reps the original never considered are read as they are now (only another policy can reach them).
     const team = await teamFacts(db, decision.teamId);
     const { snapshots } = policyVersion !== undefined ? await readSnapshots(c.env, team.reps) : { snapshots: new Map() };
-    const result = await replayDecision({ decision, lineage, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots });
+    // Signal features are recomputed as of the decision, from the events ingested by then: the same values.
+    const asOf = (lineage.provenance as { asOf?: number } | null)?.asOf ?? (lineage.context as { now: number }).now;
+    const signals = model && usesSignals(model.manifest.features) ? (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)! : null;
+    const featureInputs = featureInput(lead.payload as Record<string, unknown>, signals);
+    const result = await replayDecision({ decision, lineage, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots, featureInput: featureInputs });
     return c.json({ decisionId: decision.id, modelVersion: version ?? null, policyVersion: policyVersion ?? decision.policyVersion, ...result });
   });

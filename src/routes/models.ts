@@ -6,6 +6,7 @@ import { getDb } from "../db/client.ts";
 import { familyVersions, type ModelRow } from "../db/models.ts";
 import { models } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
+import { auditReason } from "../lib/audit-reason.ts";
 import { ApiError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -66,6 +67,7 @@ export const modelsApi = new Hono<AppEnv>()
   })
   /** Upload: multipart `model` (ONNX) + `manifest` (JSON). Validated inside workerd, stored as staged. */
   .post("/", async (c) => {
+    const headerReason = auditReason(c.req);
     const form = await c.req.formData().catch(() => {
       throw new ApiError("bad_request", "send a multipart/form-data body with `model` and `manifest` fields");
     });
@@ -96,7 +98,9 @@ export const modelsApi = new Hono<AppEnv>()
     const exists = (await familyVersions(db, manifest.name)).find((r) => r.version === manifest.version);
     if (exists) throw new ApiError("conflict", `${manifest.name} ${manifest.version} exists; give the new model another version`);
     const { row } = await registerModel(db, c.env.MODELS, bytes, manifest, "staged");
-    await auditRow(db, { actor: c.get("token").name, action: "model.upload", entityType: "model", entityId: `${row.name}@${row.version}`, after: { status: "staged", sha256: row.sha256 } });
+    const note = form.get("reason");
+    const reason = typeof note === "string" && note.trim() ? note.trim().slice(0, 500) : headerReason;
+    await auditRow(db, { actor: c.get("token").name, action: "model.upload", entityType: "model", entityId: `${row.name}@${row.version}`, before: null, after: { status: "staged", sha256: row.sha256 }, reason });
     return c.json(view(row), 201);
   })
   .get("/:name/:version", async (c) => {

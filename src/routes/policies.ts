@@ -2,6 +2,7 @@ import { desc, eq, inArray, max } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
+import { selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
 import { leads, policies } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
@@ -49,7 +50,7 @@ export const policiesApi = new Hono<AppEnv>()
   .post("/simulate", async (c) => {
     const body = parseOrThrow(SimulateBody, await readJson(c.req));
     const db = getDb(c.env.DB);
-    const stored = body.leadIds?.length ? await db.select().from(leads).where(inArray(leads.id, body.leadIds)) : [];
+    const stored = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(inArray(leads.id, part))) : [];
     const missing = (body.leadIds ?? []).filter((id) => !stored.some((l) => l.id === id));
     if (missing.length) throw new ApiError("validation_failed", `leadIds: unknown ${missing.slice(0, 5).join(", ")}`);
     const posted = (body.leads ?? []).map((raw, i) => {

@@ -4,6 +4,7 @@ import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { accounts, reps, teams, territories } from "../db/schema.ts";
+import { auditReason } from "../lib/audit-reason.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } from "../schemas/routing.ts";
@@ -18,11 +19,12 @@ export const routingAdmin = new Hono<AppEnv>()
   .put("/teams/:id", async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(TeamBody, await readJson(c.req));
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const before = await db.select().from(teams).where(eq(teams.id, teamId)).get();
     await db.batch([
       db.insert(teams).values({ id: teamId, ...body }).onConflictDoUpdate({ target: teams.id, set: body }),
-      auditRow(db, { actor: c.get("token").name, action: before ? "team.update" : "team.create", entityType: "team", entityId: teamId, before, after: body }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "team.update" : "team.create", entityType: "team", entityId: teamId, before, after: body, reason }),
     ]);
     return c.json({ id: teamId, ...body }, before ? 200 : 201);
   })
@@ -34,31 +36,34 @@ export const routingAdmin = new Hono<AppEnv>()
   .put("/reps/:id", async (c) => {
     const repId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(RepBody, await readJson(c.req));
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     if (!(await db.select().from(teams).where(eq(teams.id, body.teamId)).get())) throw new ApiError("validation_failed", `teamId: no team ${body.teamId}`);
     const before = await db.select().from(reps).where(eq(reps.id, repId)).get();
     await db.batch([
       db.insert(reps).values({ id: repId, ...body }).onConflictDoUpdate({ target: reps.id, set: { ...body, deletedAt: null } }),
-      auditRow(db, { actor: c.get("token").name, action: before ? "rep.update" : "rep.create", entityType: "rep", entityId: repId, before, after: body }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "rep.update" : "rep.create", entityType: "rep", entityId: repId, before, after: body, reason }),
     ]);
     return c.json({ id: repId, ...body }, before ? 200 : 201);
   })
   .delete("/reps/:id", async (c) => {
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const row = await db.update(reps).set({ deletedAt: Date.now() }).where(and(eq(reps.id, c.req.param("id")), isNull(reps.deletedAt))).returning().get();
     if (!row) throw new ApiError("not_found", "no such rep");
-    await auditRow(db, { actor: c.get("token").name, action: "rep.delete", entityType: "rep", entityId: row.id, before: row });
+    await auditRow(db, { actor: c.get("token").name, action: "rep.delete", entityType: "rep", entityId: row.id, before: { ...row, deletedAt: null }, after: row, reason });
     return c.json({ id: row.id, deleted: true });
   })
   .get("/territories", async (c) => c.json({ data: await getDb(c.env.DB).select().from(territories) }))
   .put("/territories/:id", async (c) => {
     const territoryId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(TerritoryBody, await readJson(c.req));
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const before = await db.select().from(territories).where(eq(territories.id, territoryId)).get();
     await db.batch([
       db.insert(territories).values({ id: territoryId, ...body }).onConflictDoUpdate({ target: territories.id, set: body }),
-      auditRow(db, { actor: c.get("token").name, action: before ? "territory.update" : "territory.create", entityType: "territory", entityId: territoryId, before, after: body }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "territory.update" : "territory.create", entityType: "territory", entityId: territoryId, before, after: body, reason }),
     ]);
     return c.json({ id: territoryId, ...body }, before ? 200 : 201);
   })
@@ -66,11 +71,12 @@ export const routingAdmin = new Hono<AppEnv>()
   .put("/accounts/:domain", async (c) => {
     const domain = parseOrThrow(DomainParam, c.req.param("domain"));
     const body = parseOrThrow(AccountBody, await readJson(c.req));
+    const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const before = await db.select().from(accounts).where(eq(accounts.domain, domain)).get();
     await db.batch([
       db.insert(accounts).values({ domain, ...body }).onConflictDoUpdate({ target: accounts.domain, set: body }),
-      auditRow(db, { actor: c.get("token").name, action: before ? "account.update" : "account.create", entityType: "account", entityId: domain, before, after: body }),
+      auditRow(db, { actor: c.get("token").name, action: before ? "account.update" : "account.create", entityType: "account", entityId: domain, before, after: body, reason }),
     ]);
     return c.json({ domain, ...body }, before ? 200 : 201);
   });

@@ -1,15 +1,22 @@
 import { getDb } from "../db/client.ts";
 import { recordDecision, type NewDecision } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
+import { skewGuardReason } from "../db/guardrail-window.ts";
 import { repFacts, routingFacts } from "../db/routing-facts.ts";
+import { reviewHolds } from "../db/schema-signals.ts";
+import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
+import { driftGuardReason } from "../monitoring/drift-check.ts";
+import { liveModelsForLead, policyForLead } from "../monitoring/experiments.ts";
 import { featureColumns } from "../scoring/features.ts";
-import { getLiveModels, type LoadedModel } from "../scoring/model-store.ts";
+import type { LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Reason, type Score } from "../scoring/score.ts";
+import type { Signals } from "../signals/aggregates.ts";
+import { featureInput, featureProvenance, usesSignals } from "../signals/feature-input.ts";
 import { availabilityOf } from "./availability.ts";
 import { planRoute, type PlanInput } from "./plan.ts";
 import { tierForProbability } from "./policy.ts";
-import { getActivePolicy } from "./policy-store.ts";
+import { reviewReasons } from "./review.ts";
 import { capacityStub, executePlan, readSnapshots } from "./route.ts";
 
 /** What the API returns about a decision. */
@@ -18,7 +25,7 @@ export type DecisionSummary = {
   outcome: "assigned" | "queued" | "nurture";
   tier: string;
   repId: string | null;
-  queue: "team" | "global" | null;
+  queue: "team" | "global" | "review" | null;
   mode: "model" | "rules";
   probability: number | null;
   model: { name: string; version: string; sha256: string } | null;
@@ -39,6 +46,10 @@ export type DecideOptions = {
   supersedes?: string;
   /** Write nothing unless the lead gets a rep (draining a queue must not churn decisions). */
   onlyIfAssigned?: boolean;
+  /** Write nothing if the lead still lands in nurture (a re-score that did not cross a threshold). */
+  onlyIfRouted?: boolean;
+  /** What caused this decision (e.g. `nurture-forward`), kept in its reason and lineage. */
+  trigger?: string;
 };
 
 async function scoreOrError(model: LoadedModel | undefined, payload: unknown): Promise<Score | string> {
@@ -55,21 +66,39 @@ async function scoreOrError(model: LoadedModel | undefined, payload: unknown): P
  * could take it. Throws when the decision could not be written; the lead then stays pending (any hold
  * released) and the cron trigger retries it.
  */
-export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions & { onlyIfAssigned: true }): Promise<DecisionSummary | null>;
-export async function decideLead(env: Env, lead: LeadRow, options?: Omit<DecideOptions, "onlyIfAssigned">): Promise<DecisionSummary>;
+export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions & ({ onlyIfAssigned: true } | { onlyIfRouted: true })): Promise<DecisionSummary | null>;
+export async function decideLead(env: Env, lead: LeadRow, options?: Omit<DecideOptions, "onlyIfAssigned" | "onlyIfRouted">): Promise<DecisionSummary>;
 export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions = {}): Promise<DecisionSummary | null> {
   const t0 = performance.now();
   const db = getDb(env.DB);
   const payload = lead.payload as Record<string, unknown>;
   const [models, { version: policyVersion, policy }, facts] = await Promise.all([
-    getLiveModels(env, env.MODEL_NAME),
-    getActivePolicy(env),
+    // A running experiment may put the lead under a challenger model or another policy version.
+    liveModelsForLead(env, lead.id),
+    policyForLead(env, lead.id),
     routingFacts(db, lead.teamId, lead.email),
   ]);
+  // Signal aggregates are read only when a live model's feature spec names them.
+  const asOf = Date.now();
+  const specs = [models.active, models.shadow].flatMap((m) => m?.manifest.features ?? []);
+  let signals: Signals | null = null;
+  let signalError: string | null = null;
+  if (usesSignals(specs)) {
+    try {
+      signals = (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)!;
+    } catch (err) {
+      signalError = `signals unavailable: ${String(err)}`;
+    }
+  }
+  const input = featureInput(payload, signals);
+  // A drift alert under a `rule_only` guard keeps the model out of routing (it still scores in shadow).
+  const driftGuard = await driftGuardReason(env, policy, models.active);
+  // A skewed stream of recent model decisions (one rep or tier taking too much) also means rules only.
+  const skewGuard = driftGuard || !models.active ? null : await skewGuardReason(db, policy.guardrail, lead.teamId);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
-    scoreOrError(models.active, payload),
-    models.shadow ? scoreOrError(models.shadow, payload) : Promise.resolve(undefined),
+    signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
+    models.shadow && !signalError ? scoreOrError(models.shadow, input) : Promise.resolve(undefined),
   ]);
   const score = typeof scored === "string" ? null : scored;
   const t2 = performance.now();
@@ -92,17 +121,24 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   const wanted = planRoute(base).candidates.map((c) => repsById.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
   const { snapshots } = await readSnapshots(env, wanted);
   const plan = planRoute({ ...base, snapshots });
-  const executed = await executePlan(env, lead.id, plan, repsById, factsById, snapshots, Number(env.RESERVATION_TTL_SECONDS) * 1000);
+  // A high-impact decision waits for a manager: nothing is reserved, the rep the plan would pick is proposed.
+  const held = plan.tier.pool ? reviewReasons(policy.review, { probability: score?.probability ?? null, dealValue: plan.dealValue, strategicAccount: facts.account?.strategic ? facts.account.domain : null }) : [];
+  const executed =
+    held.length > 0
+      ? { repId: null, candidates: plan.candidates.map((c) => ({ ...c, facts: factsById.get(c.repId)!, snapshot: snapshots.get(c.repId) ?? null, result: c.available ? ("not_tried" as const) : ("skipped" as const) })) }
+      : await executePlan(env, lead.id, plan, repsById, factsById, snapshots, Number(env.RESERVATION_TTL_SECONDS) * 1000);
   const repId = executed.repId;
   const outcome: DecisionSummary["outcome"] = !plan.tier.pool ? "nurture" : repId ? "assigned" : "queued";
   if (options.onlyIfAssigned && outcome !== "assigned") return null;
+  if (options.onlyIfRouted && outcome === "nurture") return null;
   const t3 = performance.now();
 
   const why =
-    outcome === "nurture" ? "nurture: no rep works this tier"
+    held.length > 0 ? `held for review (${held.join("; ")})`
+    : outcome === "nurture" ? "nurture: no rep works this tier"
     : repId ? `${executed.candidates.find((c) => c.repId === repId)!.stage} stage, best expected value with room`
     : plan.candidates.length === 0 ? "no rep serves this tier" : "every candidate is at capacity or unavailable";
-  const reason = `${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""} → tier ${plan.tier.name}: ${why}`;
+  const reason = `${options.trigger ? `${options.trigger}: ` : ""}${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""} → tier ${plan.tier.name}: ${why}`;
   const model = score && models.active ? models.active : null;
   const decision: NewDecision = {
     id: newId("dec"),
@@ -111,7 +147,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     outcome,
     repId,
     tier: plan.tier.name,
-    queue: outcome === "queued" ? plan.queue : null,
+    queue: outcome === "queued" ? (held.length > 0 ? "review" : plan.queue) : null,
     mode: score ? "model" : "rules",
     probability: score?.probability ?? null,
     modelName: model?.name ?? null,
@@ -130,14 +166,15 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
       reasons: score?.reasons ?? [],
       candidates: executed.candidates,
       dealValue: plan.dealValue,
-      context: { now, account: facts.account, territories: facts.territories, escalated: plan.escalated, segment: plan.segment, excluded: options.excludeReps ?? [] },
+      context: { now, account: facts.account, territories: facts.territories, escalated: plan.escalated, segment: plan.segment, excluded: options.excludeReps ?? [], trigger: options.trigger ?? null },
+      provenance: model ? { asOf, features: featureProvenance(model.manifest.features, input, signals) } : null,
       fallbackReason: score ? null : (models.error ?? (scored as string)),
       shadow:
         shadow && typeof shadow !== "string" && models.shadow
           ? { version: models.shadow.version, sha256: models.shadow.sha256, probability: shadow.probability, tier: tierForProbability(policy, shadow.probability).name }
           : null,
       timings: { context: t1 - t0, score: t2 - t1, reserve: t3 - t2 },
-    });
+    }, held.length > 0 ? [db.insert(reviewHolds).values({ decisionId: decision.id, leadId: lead.id, teamId: lead.teamId, proposedRepId: plan.candidates.find((c) => c.available)?.repId ?? null, why: held })] : []);
   } catch (err) {
     if (repId) await capacityStub(env, repId).release(lead.id).catch(() => undefined);
     throw err;

@@ -8,7 +8,8 @@ export type ActivePolicy = { version: number; policy: Policy };
 /** How long an isolate trusts its view of the active policy: a rollback reaches new leads within it. */
 export const POLICY_TTL_MS = 5_000;
 
-let cached: { at: number; value: Promise<ActivePolicy> } | undefined;
+// The resolved policy is cached, never the query's promise (another request must not await this one's I/O).
+let cached: { at: number; value: ActivePolicy } | undefined;
 
 export function invalidatePolicy(): void {
   cached = undefined;
@@ -22,14 +23,12 @@ async function loadActive(env: Env): Promise<ActivePolicy> {
 }
 
 /** The active routing policy, cached per isolate for a few seconds. */
-export function getActivePolicy(env: Env): Promise<ActivePolicy> {
+export async function getActivePolicy(env: Env): Promise<ActivePolicy> {
   const now = Date.now();
-  if (!cached || now - cached.at > POLICY_TTL_MS) {
-    const value = loadActive(env);
-    cached = { at: now, value };
-    value.catch(() => invalidatePolicy());
-  }
-  return cached.value;
+  if (cached && now - cached.at <= POLICY_TTL_MS) return cached.value;
+  const value = await loadActive(env);
+  cached = { at: now, value };
+  return value;
 }
 
 /** A stored policy version (0 is the built-in default), or undefined. */

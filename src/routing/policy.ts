@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { DEFAULT_DRIFT_SETTINGS, DriftSettingsSchema } from "../monitoring/drift-settings.ts";
 import { readPath } from "../scoring/features.ts";
+import { GuardrailSchema } from "./guardrail.ts";
+import { ReviewRulesSchema } from "./review.ts";
 
 const Tier = z.object({
   name: z.string().min(1).max(32),
@@ -48,6 +51,12 @@ export const PolicySchema = z
     defaultDealValue: z.number().nonnegative(),
     /** Expected value is scaled by (1 - loadPenalty × load ratio): busy reps rank lower. */
     loadPenalty: z.number().min(0).max(1),
+    /** Drift monitoring thresholds and guard (see src/monitoring/drift-settings.ts). */
+    drift: DriftSettingsSchema.default(DEFAULT_DRIFT_SETTINGS),
+    /** High-impact decisions a manager approves first (see ./review.ts); null holds nothing. */
+    review: ReviewRulesSchema.nullable().default(null),
+    /** Falls back to rule-only routing when one rep or tier gets too large a share (see ./guardrail.ts); null is off. */
+    guardrail: GuardrailSchema.nullable().default(null),
   })
   .superRefine((p, ctx) => {
     const names = new Set(p.tiers.map((t) => t.name));
@@ -79,6 +88,9 @@ export const DEFAULT_POLICY: Policy = {
   ruleOnlyTier: "sdr",
   defaultDealValue: 10_000,
   loadPenalty: 0.5,
+  drift: DEFAULT_DRIFT_SETTINGS,
+  review: null,
+  guardrail: null,
 };
 
 /** The tier of a scored lead: the highest threshold its probability reaches. */

@@ -5,6 +5,7 @@ import { scorePayloads } from "../scoring/score.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
 import { planRoute, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
+import { reviewReasons } from "./review.ts";
 import type { CandidateTrace } from "./route.ts";
 
 type Context = { now: number; account: AccountFacts | null; territories: TerritoryFacts[]; excluded: string[] };
@@ -26,12 +27,14 @@ export async function replayDecision(input: {
   policy: Policy;
   extraReps: RepFacts[];
   extraSnapshots: ReadonlyMap<string, CapacitySnapshot>;
+  /** What the model's features read (the payload with signal aggregates as of the decision); default the payload. */
+  featureInput?: Record<string, unknown>;
 }) {
   const { decision, lineage, lead, model, policy } = input;
   const context = lineage.context as Context;
   const traces = lineage.candidates as CandidateTrace[];
   const payload = lead.payload as Record<string, unknown>;
-  const probability = model ? (await scorePayloads(model, [payload]))[0]!.probability : null;
+  const probability = model ? (await scorePayloads(model, [input.featureInput ?? payload]))[0]!.probability : null;
 
   const snapshots = new Map<string, CapacitySnapshot>();
   for (const t of traces) {
@@ -55,7 +58,9 @@ export async function replayDecision(input: {
     excludeReps: new Set(context.excluded),
     now: context.now,
   });
-  const pick = plan.candidates.find((c) => c.available);
+  // A decision the policy holds for review reserves nobody: it stays queued with no rep.
+  const held = plan.tier.pool !== null && reviewReasons(policy.review, { probability, dealValue: plan.dealValue, strategicAccount: context.account?.strategic ? context.account.domain : null }).length > 0;
+  const pick = held ? undefined : plan.candidates.find((c) => c.available);
   const replayed = {
     outcome: !plan.tier.pool ? "nurture" : pick ? "assigned" : "queued",
     tier: plan.tier.name,

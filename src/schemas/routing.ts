@@ -41,6 +41,11 @@ export const AccountBody = z.object({
   teamId: id,
   ownerRepId: id.nullable().default(null),
   strategic: z.boolean().default(false),
+  /** Account context a model can read as `account.industry`, `account.employees`, `account.arr`, `account.territory`. */
+  industry: z.string().trim().min(1).max(64).nullable().default(null),
+  employees: z.number().int().min(0).max(10_000_000).nullable().default(null),
+  arr: z.number().nonnegative().max(1e12).nullable().default(null),
+  territoryId: id.nullable().default(null),
 });
 
 export const DomainParam = z

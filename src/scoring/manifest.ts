@@ -8,7 +8,10 @@ import { z } from "zod";
 export const FeatureSpecSchema = z.object({
   /** Column name (categorical features expand to `name=category` columns). */
   name: z.string().min(1),
-  /** Dot path into the lead payload, e.g. `employees` or `utm.source`. */
+  /**
+   * Dot path into the lead payload, e.g. `employees` or `utm.source`, or a signal aggregate under `events.` or
+   * `account.` (e.g. `events.demo_request.count_7d`, `account.arr`; see src/signals/aggregates.ts).
+   */
   source: z.string().min(1),
   type: z.enum(["number", "boolean", "category"]),
   /** Applied to the raw value before scaling / one-hot encoding. */

@@ -19,10 +19,11 @@ export const REGISTRY_TTL_MS = 5_000;
 
 // Per-isolate caches. Sessions are keyed by the artifact's sha256 (two versions with the same bytes share
 // one, a version back from a rollback finds its own); manifests by registry row, since versions that
-// share bytes may still differ in calibration or feature spec.
-const sessions = new Map<string, Promise<OrtSession>>();
+// share bytes may still differ in calibration or feature spec. Only resolved values are cached, never a
+// pending promise: a promise tied to one request's I/O must not be awaited by another request.
+const sessions = new Map<string, OrtSession>();
 const manifests = new Map<number, Manifest>();
-let registry: { name: string; at: number; value: Promise<{ active?: ModelRow; shadow?: ModelRow }> } | undefined;
+let registry: { name: string; at: number; value: { active?: ModelRow; shadow?: ModelRow } } | undefined;
 
 /** Forgets which versions are live, so the next lead reads the registry again (after an admin change). */
 export function invalidateRegistry(): void {
@@ -72,12 +73,14 @@ async function cachedModel(bucket: R2Bucket, row: ModelRow): Promise<LoadedModel
   }
   let session = sessions.get(row.sha256);
   if (!session) {
-    session = loadSession(bucket, row);
-    sessions.set(row.sha256, session);
-    // A failed load is not cached: the next lead tries again (the artifact may be re-uploaded).
-    session.catch(() => sessions.delete(row.sha256));
+    // A failed load is not cached: the next lead tries again (the artifact may be re-uploaded). Leads that
+    // miss together each load; the first to finish is kept.
+    const loaded = await loadSession(bucket, row);
+    session = sessions.get(row.sha256);
+    if (session) void loaded.release();
+    else sessions.set(row.sha256, (session = loaded));
   }
-  return { name: row.name, version: row.version, sha256: row.sha256, manifest, session: await session };
+  return { name: row.name, version: row.version, sha256: row.sha256, manifest, session };
 }
 
 export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: string };
@@ -88,16 +91,16 @@ export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: s
  */
 export async function getLiveModels(env: Env, name: string): Promise<LiveModels> {
   const now = Date.now();
-  if (!registry || registry.name !== name || now - registry.at > REGISTRY_TTL_MS) {
-    const value = liveModels(getDb(env.DB), name);
-    registry = { name, at: now, value };
-    value.catch(() => invalidateRegistry());
-  }
   let rows: { active?: ModelRow; shadow?: ModelRow };
-  try {
-    rows = await registry.value;
-  } catch (err) {
-    return { error: `model registry unavailable: ${String(err)}` };
+  if (registry && registry.name === name && now - registry.at <= REGISTRY_TTL_MS) {
+    rows = registry.value;
+  } else {
+    try {
+      rows = await liveModels(getDb(env.DB), name);
+    } catch (err) {
+      return { error: `model registry unavailable: ${String(err)}` };
+    }
+    registry = { name, at: now, value: rows };
   }
   const [active, shadow] = await Promise.allSettled([
     rows.active ? cachedModel(env.MODELS, rows.active) : Promise.resolve(undefined),

@@ -1,0 +1,73 @@
+import { and, desc, eq } from "drizzle-orm";
+import type { Db } from "../db/client.ts";
+import { getDb } from "../db/client.ts";
+import { liveModels, parseManifest } from "../db/models.ts";
+import { monitoringRuns } from "../db/schema-governance.ts";
+import type { Policy } from "../routing/policy.ts";
+import { getActivePolicy } from "../routing/policy-store.ts";
+import { computeFeatures, featureColumns } from "../scoring/features.ts";
+import type { Manifest } from "../scoring/manifest.ts";
+import { driftReport, type DriftReport } from "./psi.ts";
+import { decisionsInWindow, latestPerLead, type WindowRow } from "./window.ts";
+
+export type DriftCheck = DriftReport & { id: number; modelName: string; modelVersion: string; windowFrom: number; windowTo: number };
+
+/**
+ * The feature values a lead's decision saw: lineage's when the active version scored it, otherwise
+ * (rules only, or another version) recomputed from the payload with the active manifest, so the check
+ * still sees live inputs while a drift guard keeps the model out of routing.
+ */
+function liveFeatures(manifest: Manifest, version: string, columns: string[], row: WindowRow): Record<string, unknown> {
+  if (row.modelVersion === version && Object.keys(row.features).length > 0) return row.features;
+  const vector = computeFeatures(manifest.features, row.payload);
+  return Object.fromEntries(columns.map((c, i) => [c, vector[i]]));
+}
+
+/**
+ * Compares the live window (each lead's newest decision in the policy's drift window) with the active
+ * model's reference histograms and stores the result as a `drift` monitoring run. Null when there is no
+ * active model or its manifest carries no reference.
+ */
+export async function runDriftCheck(env: Env, now = Date.now()): Promise<DriftCheck | null> {
+  const db = getDb(env.DB);
+  const [{ active }, { policy }] = await Promise.all([liveModels(db, env.MODEL_NAME), getActivePolicy(env)]);
+  if (!active) return null;
+  const manifest = parseManifest(active);
+  if (!manifest.reference) return null;
+  const settings = policy.drift;
+  const windowFrom = now - settings.windowHours * 3_600_000;
+  const rows = latestPerLead(await decisionsInWindow(db, windowFrom, now));
+  const columns = featureColumns(manifest.features);
+  const report = driftReport(
+    manifest.reference,
+    {
+      rows: rows.map((r) => liveFeatures(manifest, active.version, columns, r)),
+      scores: rows.filter((r) => r.modelVersion === active.version && r.probability !== null).map((r) => r.probability!),
+    },
+    settings,
+  );
+  const stored = await db
+    .insert(monitoringRuns)
+    .values({ kind: "drift", modelName: active.name, modelVersion: active.version, windowFrom, windowTo: now, n: report.n, level: report.status, result: { ...report, thresholds: { warn: settings.warn, alert: settings.alert } } })
+    .returning({ id: monitoringRuns.id })
+    .get();
+  return { ...report, id: stored.id, modelName: active.name, modelVersion: active.version, windowFrom, windowTo: now };
+}
+
+/** The latest drift run of a model family. */
+export function latestDriftRun(db: Db, modelName: string) {
+  return db.select().from(monitoringRuns).where(and(eq(monitoringRuns.kind, "drift"), eq(monitoringRuns.modelName, modelName))).orderBy(desc(monitoringRuns.id)).limit(1).get();
+}
+
+/**
+ * Why the model must stay out of routing right now, or null: the policy's drift guard is `rule_only`
+ * and the latest drift check of this exact model version alerted. A later check that no longer alerts
+ * (or a new active version) lifts it.
+ */
+export async function driftGuardReason(env: Env, policy: Policy, model: { name: string; version: string } | undefined): Promise<string | null> {
+  if (policy.drift.guard !== "rule_only" || !model) return null;
+  const run = await latestDriftRun(getDb(env.DB), model.name);
+  if (!run || run.level !== "alert" || run.modelVersion !== model.version) return null;
+  const worst = (run.result as DriftReport).worst;
+  return `drift guard: check ${run.id} alerted${worst ? ` (${worst.name} PSI ${worst.psi.toFixed(3)})` : ""}; routing on rules`;
+}

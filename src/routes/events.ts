@@ -1,0 +1,73 @@
+import { eq } from "drizzle-orm";
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { getDb } from "../db/client.ts";
+import { teams } from "../db/schema.ts";
+import { accountKeys, insertEvents, type NewSignalEvent } from "../db/signals.ts";
+import { requireScope } from "../lib/auth.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { EventsBody } from "../schemas/events.ts";
+import { applyOwnerChanges } from "../signals/crm-sync.ts";
+import { rescoreSubjects } from "../signals/rescore.ts";
+
+/**
+ * Engagement, product-usage and CRM events. The whole batch is validated first (zod, then the time
+ * window) and refused with a 422 naming every failing event; otherwise every new event is stored once,
+ * with its source, ingest time and sender; a CRM owner change moves its account; and leads waiting in
+ * nurture or a queue are re-scored.
+ */
+export const eventsApi = new Hono<AppEnv>().post("/", requireScope("events:write"), async (c) => {
+  const input = parseOrThrow(EventsBody, await readJson(c.req));
+  const token = c.get("token");
+  if (token.teamId !== null && input.teamId !== undefined && input.teamId !== token.teamId) {
+    throw new ApiError("forbidden", `this token posts events for team ${token.teamId} only`);
+  }
+  const teamId = token.teamId ?? input.teamId;
+  if (!teamId) throw new ApiError("validation_failed", "teamId: an admin token must name the team the events belong to");
+  const db = getDb(c.env.DB);
+  // A team-bound token's team is trusted; a team an admin names must exist.
+  if (token.teamId === null && !(await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get())) {
+    throw new ApiError("validation_failed", `teamId: no team ${teamId}`);
+  }
+
+  const now = Date.now();
+  const oldest = now - Number(c.env.EVENT_MAX_AGE_DAYS) * 86_400_000;
+  const newest = now + Number(c.env.EVENT_MAX_FUTURE_MINUTES) * 60_000;
+  const problems: string[] = [];
+  const times = input.events.map((e, i) => {
+    const t = Date.parse(e.occurredAt);
+    if (t < oldest) problems.push(`events.${i}.occurredAt: ${e.occurredAt} is older than ${c.env.EVENT_MAX_AGE_DAYS} days`);
+    if (t > newest) problems.push(`events.${i}.occurredAt: ${e.occurredAt} is more than ${c.env.EVENT_MAX_FUTURE_MINUTES} minutes in the future`);
+    return t;
+  });
+  if (problems.length > 0) throw new ApiError("validation_failed", `outside the accepted time window: ${problems.slice(0, 10).join("; ")}`);
+
+  const subjects = input.events.map((e) => ("email" in e.subject ? e.subject.email : e.subject.domain));
+  const { keys } = await accountKeys(db, teamId, input.events.map((e) => ("email" in e.subject ? e.subject.email : `x@${e.subject.domain}`)));
+  const rows: NewSignalEvent[] = input.events.map((e, i) => ({
+    teamId,
+    id: e.id,
+    subjectType: "email" in e.subject ? "email" : "domain",
+    subject: subjects[i]!,
+    domain: keys[i] ?? null,
+    type: e.type,
+    occurredAt: times[i]!,
+    properties: e.properties,
+    source: e.source,
+    ingestedAt: now,
+    ingestedBy: token.id,
+  }));
+  const stored = await insertEvents(db, rows);
+  // An id sent twice in one batch is stored once: the first one.
+  const seen = new Set<string>();
+  const events = rows.map((r) => {
+    const first = stored.has(r.id) && !seen.has(r.id);
+    seen.add(r.id);
+    return { id: r.id, occurredAt: new Date(r.occurredAt).toISOString(), stored: first };
+  });
+  const fresh = rows.filter((_, i) => events[i]!.stored);
+  const ownersChanged = await applyOwnerChanges(db, teamId, fresh, token.name);
+  const rescored = await rescoreSubjects(c.env, teamId, fresh);
+  return c.json({ stored: fresh.length, duplicates: events.filter((e) => !e.stored).map((e) => e.id), events, ownersChanged, rescored }, fresh.length > 0 ? 201 : 200);
+});

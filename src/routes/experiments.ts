@@ -1,0 +1,70 @@
+import { and, desc, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { auditRow } from "../db/audit.ts";
+import { getDb } from "../db/client.ts";
+import { familyVersions } from "../db/models.ts";
+import { experiments } from "../db/schema-governance.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { experimentResults, invalidateExperiments } from "../monitoring/experiments.ts";
+import { getPolicyVersion } from "../routing/policy-store.ts";
+import { ReasonBody } from "../schemas/admin.ts";
+import { ExperimentBody } from "../schemas/governance.ts";
+
+const view = (e: typeof experiments.$inferSelect) => ({
+  ...e,
+  startedAt: new Date(e.startedAt).toISOString(),
+  stoppedAt: e.stoppedAt === null ? null : new Date(e.stoppedAt).toISOString(),
+  createdAt: new Date(e.createdAt).toISOString(),
+});
+
+/**
+ * Champion/challenger and policy A/B tests. Leads are split by a hash of their id (stable, stateless);
+ * at most one experiment of each kind runs at a time. Starting and stopping are audited.
+ */
+export const experimentsApi = new Hono<AppEnv>()
+  .get("/experiments", async (c) => c.json({ data: (await getDb(c.env.DB).select().from(experiments).orderBy(desc(experiments.createdAt))).map(view) }))
+  .post("/experiments", async (c) => {
+    const { reason, ...input } = parseOrThrow(ExperimentBody, await readJson(c.req));
+    const db = getDb(c.env.DB);
+    if (input.kind === "policy") {
+      for (const arm of input.arms) if (!(await getPolicyVersion(c.env, arm.policyVersion!))) throw new ApiError("validation_failed", `arms: no policy version ${arm.policyVersion}`);
+    } else {
+      const family = await familyVersions(db, c.env.MODEL_NAME);
+      for (const arm of input.arms) {
+        const row = family.find((r) => r.version === arm.modelVersion);
+        if (!row || row.status === "retired") throw new ApiError("validation_failed", `arms: no live model version ${arm.modelVersion} (staged, shadow or active)`);
+      }
+    }
+    if (await db.select().from(experiments).where(eq(experiments.id, input.id)).get()) throw new ApiError("conflict", `experiment ${input.id} exists`);
+    if (await db.select().from(experiments).where(and(eq(experiments.kind, input.kind), eq(experiments.status, "running"))).get()) {
+      throw new ApiError("conflict", `a ${input.kind} experiment is already running; stop it first`);
+    }
+    const row = { ...input, status: "running" as const, startedAt: Date.now() };
+    await db.batch([
+      db.insert(experiments).values(row),
+      auditRow(db, { actor: c.get("token").name, action: "experiment.start", entityType: "experiment", entityId: input.id, before: null, after: row, reason }),
+    ]);
+    invalidateExperiments();
+    return c.json(view((await db.select().from(experiments).where(eq(experiments.id, input.id)).get())!), 201);
+  })
+  .post("/experiments/:id/stop", async (c) => {
+    const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
+    const db = getDb(c.env.DB);
+    const before = await db.select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
+    if (!before) throw new ApiError("not_found", "no such experiment");
+    if (before.status !== "running") throw new ApiError("conflict", "the experiment is not running");
+    const stoppedAt = Date.now();
+    await db.batch([
+      db.update(experiments).set({ status: "stopped", stoppedAt }).where(eq(experiments.id, before.id)),
+      auditRow(db, { actor: c.get("token").name, action: "experiment.stop", entityType: "experiment", entityId: before.id, before: { status: before.status }, after: { status: "stopped", stoppedAt }, reason }),
+    ]);
+    invalidateExperiments();
+    return c.json({ id: before.id, status: "stopped" });
+  })
+  .get("/experiments/:id/results", async (c) => {
+    const exp = await getDb(c.env.DB).select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
+    if (!exp) throw new ApiError("not_found", "no such experiment");
+    return c.json(await experimentResults(c.env, exp));
+  });

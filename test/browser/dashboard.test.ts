@@ -1,0 +1,146 @@
+/**
+ * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core): the Worker
+ * runs on 127.0.0.1 through wrangler's programmatic dev server with fresh local storage, seeded and fed
+ * real leads, outcomes and a monitoring run; the test then reads what every chart drew.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { readD1Migrations } from "@cloudflare/vitest-plugin";
+import { chromium, type BrowserContext } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getPlatformProxy, unstable_startWorker } from "wrangler";
+import { readModelDir } from "../../scripts/lib/default-model.ts";
+import { CHROMIUM } from "./install-chromium.ts";
+import { goOffline } from "../../scripts/lib/offline-env.ts";
+import { getDb } from "../../src/db/client.ts";
+import { seedDefaults } from "../../src/db/seed.ts";
+import { DEFAULT_POLICY } from "../../src/routing/policy.ts";
+import { generateLeads } from "../../src/training/synthetic-leads.ts";
+
+const ADMIN = "lr_browser_admin";
+const CRM = "lr_browser_crm";
+const LEADS = 24;
+
+type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
+let worker: Worker | undefined;
+let browser: BrowserContext | undefined;
+let base = "";
+const dirs: string[] = [];
+
+async function seedStorage(persist: string) {
+  // The dev server keeps its state under <persist>/v3; the platform proxy takes that folder itself.
+  const proxy = await getPlatformProxy<Env>({ configPath: "wrangler.toml", persist: { path: join(persist, "v3") }, remoteBindings: false });
+  try {
+    for (const m of await readD1Migrations("migrations")) await proxy.env.DB.batch(m.queries.map((q) => proxy.env.DB.prepare(q)));
+    await seedDefaults(getDb(proxy.env.DB), proxy.env.MODELS, {
+      model: readModelDir(),
+      tokens: [
+        { name: "browser admin", secret: ADMIN, scopes: ["admin"], teamId: null },
+        { name: "browser crm", secret: CRM, scopes: ["crm:read", "crm:write"], teamId: "demo" },
+      ],
+    });
+  } finally {
+    await proxy.dispose();
+  }
+}
+
+async function send(path: string, token: string | null, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
+  expect(res.status, `${path}: ${res.status}`).toBeLessThan(300);
+  return res.json() as Promise<Record<string, unknown>>;
+}
+
+beforeAll(async () => {
+  goOffline();
+  process.env.WRANGLER_LOG ??= "error";
+  const persist = mkdtempSync(join(tmpdir(), "lr-dashboard-state-"));
+  dirs.push(persist);
+  await seedStorage(persist);
+  worker = await unstable_startWorker({ config: "wrangler.toml", dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, liveReload: false, logLevel: "warn" } });
+  await worker.ready;
+  base = (await worker.url).origin;
+
+  // Real traffic: leads through the API, outcomes from the CRM, then a monitoring run (drift checks
+  // need at least minSamples leads; 20 is the least a policy may set).
+  await send("/v1/policies", ADMIN, { policy: { ...DEFAULT_POLICY, drift: { ...DEFAULT_POLICY.drift, minSamples: 20 } }, reason: "dashboard test" });
+  const leads = generateLeads(LEADS, 2024);
+  for (const [i, { payload }] of leads.entries()) {
+    const res = await send("/v1/leads", null, { ...payload, email: `dash${i}@firm${i}.example` }, { "x-site-key": "pk_demo" });
+    const leadId = (res.lead as { id: string }).id;
+    if (i % 2 === 0) await send("/v1/outcomes", CRM, { id: `o${i}`, leadId, type: i % 4 === 0 ? "opportunity_created" : "lost", occurredAt: new Date().toISOString() });
+  }
+  await send("/v1/admin/monitoring/run", ADMIN, {});
+
+  const profile = mkdtempSync(join(tmpdir(), "lr-dashboard-chromium-"));
+  dirs.push(profile);
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await worker?.dispose();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("dashboard in headless Chromium", () => {
+  it("asks for a token, then draws every chart with data and fills the tables", async () => {
+    const page = await browser!.newPage();
+    const offsite: string[] = [];
+    page.on("request", (r) => {
+      if (!r.url().startsWith(base)) offsite.push(r.url());
+    });
+    await page.goto(`${base}/dashboard`);
+    expect(await page.textContent("#status")).toMatch(/admin token/i);
+    await page.fill("#token", ADMIN);
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.getAttribute("body", "data-loaded")).toBe("true");
+
+    // Runs in the page (the test's TypeScript has no DOM types, hence the structural casts).
+    type Canvas = { id: string; width: number; height: number; dataset: Record<string, string | undefined>; getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } };
+    type ChartGlobal = { Chart: { getChart(c: Canvas): { data: { datasets: { data: unknown[] }[] } } | undefined } };
+    const charts = await page.$$eval("canvas[data-chart]", (canvases) =>
+      canvases.map((c) => {
+        const canvas = c as unknown as Canvas;
+        const pixels = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+        const chart = (globalThis as unknown as ChartGlobal).Chart.getChart(canvas);
+        return { id: canvas.id, points: Number(canvas.dataset.points ?? 0), painted, values: chart ? chart.data.datasets.reduce((s, d) => s + d.data.length, 0) : 0 };
+      }),
+    );
+    expect(charts.map((c) => c.id).sort()).toEqual(
+      ["chart-calibration", "chart-calibration-history", "chart-drift", "chart-drift-features", "chart-latency", "chart-load", "chart-reps", "chart-score", "chart-tiers"],
+    );
+    for (const c of charts) {
+      expect(c.points, c.id).toBeGreaterThan(0);
+      expect(c.values, c.id).toBeGreaterThan(0);
+      expect(c.painted, c.id).toBeGreaterThan(500);
+    }
+    expect(charts.find((c) => c.id === "chart-score")!.points).toBe(LEADS);
+
+    expect(await page.$$eval("#recent tbody tr", (rows) => rows.length)).toBe(LEADS);
+    expect(await page.textContent("#models tbody")).toContain("active");
+    expect(await page.$$eval("#fairness tbody tr", (rows) => rows.length)).toBeGreaterThan(3);
+    expect(await page.textContent("#calibration-summary")).toMatch(/12 leads with outcomes/);
+    expect(offsite).toEqual([]);
+    await page.close();
+  });
+
+  it("says so when the token is refused, and draws nothing", async () => {
+    const page = await browser!.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#token", "lr_wrong");
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.getAttribute("body", "data-loaded")).toBe("error");
+    expect(await page.textContent("#status")).toMatch(/invalid or revoked/);
+    expect(await page.$$eval("canvas[data-points]", (c) => c.length)).toBe(0);
+    await page.close();
+  });
+});

@@ -1,0 +1,164 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { computeSignals, type SignalEvent } from "../src/signals/aggregates.ts";
+import { featureInput } from "../src/signals/feature-input.ts";
+import { computeFeatures } from "../src/scoring/features.ts";
+import { call, HOT_LEAD, postLead } from "./helpers.ts";
+import { defaultModel, TOKENS } from "./setup.ts";
+import { activateLinearModel, DAY, DEMO_SIGNAL_FEATURES, eventsToken, HOUR, iso, json, postEvents } from "./signal-helpers.ts";
+
+const NOW = Date.parse("2026-11-20T12:00:00Z");
+const ev = (id: string, type: string, hoursAgo: number, properties: Record<string, unknown> = {}, ingestedHoursAgo = hoursAgo): SignalEvent => ({ id, type, occurredAt: NOW - hoursAgo * HOUR, ingestedAt: NOW - ingestedHoursAgo * HOUR, properties });
+const signals = (leadEvents: SignalEvent[], accountEvents: SignalEvent[] = [], receivedHoursAgo = 100) =>
+  computeSignals({ leadEvents, accountEvents, accountDomain: "acme.example", account: null, leadReceivedAt: NOW - receivedHoursAgo * HOUR, asOf: NOW });
+
+describe("signal aggregates (pure)", () => {
+  it("counts each type over 1, 7 and 30 days and knows the days since the last one", () => {
+    const s = signals([ev("a", "page_view", 2), ev("b", "page_view", 50), ev("c", "page_view", 24 * 20), ev("d", "page_view", 24 * 40), ev("e", "demo_request", 30)]);
+    // Durations are rounded to 1e-6, so training and serving agree to the digit.
+    expect(s.values.events.page_view).toEqual({ count_1d: 1, count_7d: 2, count_30d: 3, days_since_last: 0.083333 });
+    expect(s.values.events.any).toMatchObject({ count_1d: 1, count_7d: 3, count_30d: 4 });
+    expect(s.values.events.demo_request).toEqual({ count_1d: 0, count_7d: 1, count_30d: 1, days_since_last: 1.25 });
+    expect(s.sources["events.page_view.count_7d"]).toEqual(["b", "a"]);
+    expect(s.values.events.webinar).toBeUndefined();
+  });
+
+  it("ignores events that had not happened or had not been ingested at the point in time", () => {
+    const s = signals([ev("past", "demo_request", 5), ev("late", "demo_request", 5, {}, -1), ev("future", "demo_request", -2)]);
+    expect(s.values.events.demo_request).toMatchObject({ count_1d: 1 });
+    expect(s.sources["events.demo_request.count_1d"]).toEqual(["past"]);
+  });
+
+  it("measures time to first interaction and response latency", () => {
+    const s = signals([ev("before", "page_view", 60), ev("open", "email_open", 40), ev("click", "email_click", 37)], [], 48);
+    expect(s.values.events.hours_to_first_interaction).toBe(8);
+    expect(s.values.events.response_latency_hours).toBe(3);
+    expect(s.sources["events.response_latency_hours"]).toEqual(["open", "click"]);
+  });
+
+  it("takes account context from the account row, overridden by the latest CRM update", () => {
+    const s = computeSignals({
+      leadEvents: [],
+      accountEvents: [ev("arr1", "account_arr", 48, { arr: 10_000 }), ev("arr2", "account_arr", 5, { arr: 80_000 }), ev("seats", "seats", 3, { seats: 40 })],
+      accountDomain: "acme.example",
+      account: { domain: "acme.example", industry: "retail", employees: 900, arr: 5_000, territoryId: "emea", ownerRepId: "rep_ada", strategic: false },
+      leadReceivedAt: NOW,
+      asOf: NOW,
+    });
+    expect(s.values.account).toMatchObject({ known: true, industry: "retail", employees: 900, arr: 80_000, territory: "emea", owner: "rep_ada" });
+    expect(s.sources["account.arr"]).toEqual(["arr2"]);
+    expect(s.sources["account.industry"]).toEqual(["account:acme.example"]);
+    expect((s.values.account.events as Record<string, unknown>).seats_latest).toBe(40);
+  });
+});
+
+type Lineage = { vector: number[]; features: Record<string, number>; provenance: { asOf: number; features: Record<string, { from: string; refs?: string[]; value: unknown; raw?: unknown }> } };
+const decisionOf = async (id: string) => (await (await call(`/v1/decisions/${id}`, { headers: json(TOKENS.admin) })).json()) as { lineage: Lineage; outcome: string };
+
+describe("features from signals in live scoring", () => {
+  it("traces a feature value back to the events that produced it, and a form feature to its field", async () => {
+    await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
+    const token = await eventsToken();
+    const email = "trace@acme.example";
+    await postEvents({ events: [
+      { id: "demo-1", type: "demo_request", subject: { email }, occurredAt: iso(2 * DAY), source: "hubspot" },
+      { id: "demo-old", type: "demo_request", subject: { email }, occurredAt: iso(10 * DAY), source: "hubspot" },
+      { id: "view-1", type: "page_view", subject: { email }, occurredAt: iso(HOUR), source: "segment" },
+      { id: "other", type: "demo_request", subject: { email: "someone@acme.example" }, occurredAt: iso(HOUR), source: "hubspot" },
+    ] }, token);
+    const { decision } = (await (await postLead({ email, employees: 42 })).json()) as { decision: { id: string; probability: number } };
+    expect(decision.probability).toBeCloseTo(1 / (1 + Math.exp(-1)), 5);
+    const { lineage } = await decisionOf(decision.id);
+    expect(lineage.features.demo_7d).toBe(1);
+    expect(lineage.provenance.features.demo_7d).toMatchObject({ from: "signals", value: 1, refs: ["demo-1"] });
+    expect(lineage.provenance.features.employees).toMatchObject({ from: "form", value: 42, raw: 42 });
+    const row = await env.DB.prepare("SELECT source, ingested_at FROM signal_events WHERE id = ?").bind(lineage.provenance.features.demo_7d!.refs![0]).first<{ source: string; ingested_at: number }>();
+    expect(row!.source).toBe("hubspot");
+    expect(row!.ingested_at).toBeLessThanOrEqual(lineage.provenance.asOf);
+  });
+
+  it("scores a form-only model exactly as before, events or not", async () => {
+    const token = await eventsToken();
+    const email = "same@bigcorp.example";
+    await postEvents({ events: [{ id: "x", type: "demo_request", subject: { email }, occurredAt: iso(HOUR), source: "hubspot" }] }, token);
+    const { decision } = (await (await postLead({ ...HOT_LEAD, email, demo_requested: false })).json()) as { decision: { id: string } };
+    const { lineage } = await decisionOf(decision.id);
+    const expected = Array.from(computeFeatures(defaultModel().manifest.features, { ...HOT_LEAD, email, demo_requested: false }));
+    expect(lineage.vector).toEqual(expected);
+    expect(Object.values(lineage.provenance.features).every((p) => p.from === "form")).toBe(true);
+  });
+});
+
+describe("account context in live scoring", () => {
+  it("joins a lead to its account by email domain, and never a free-mail lead", async () => {
+    await activateLinearModel(
+      [
+        { name: "known", source: "account.known", type: "boolean", transform: "none", default: false },
+        { name: "arr", source: "account.arr", type: "number", transform: "log1p", default: 0 },
+        { name: "industry", source: "account.industry", type: "category", transform: "lower", categories: ["retail", "software"], default: "" },
+      ],
+      [0.5, 0.1, 0.2, 0.3],
+      -2,
+    );
+    const put = await call("/v1/admin/accounts/acme.example", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Acme", teamId: "demo", industry: "Retail", arr: 99_000, territoryId: "emea" }) });
+    expect(put.status).toBe(201);
+    await call("/v1/admin/accounts/gmail.com", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Not an account", teamId: "demo", arr: 1 }) });
+    const features = async (email: string) => {
+      const { decision } = (await (await postLead({ email })).json()) as { decision: { id: string } };
+      return (await decisionOf(decision.id)).lineage;
+    };
+    const joined = await features("eve@eu.acme.example");
+    expect(joined.features).toMatchObject({ known: 1, "industry=retail": 1, "industry=software": 0 });
+    expect(joined.features.arr).toBeCloseTo(Math.log1p(99_000), 4);
+    expect(joined.provenance.features.arr).toMatchObject({ from: "signals", refs: ["account:acme.example"] });
+    const free = await features("eve@gmail.com");
+    expect(free.features).toMatchObject({ known: 0, arr: 0, "industry=retail": 0 });
+  });
+
+  it("refuses bad account context with 422", async () => {
+    const res = await call("/v1/admin/accounts/acme.example", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Acme", teamId: "demo", arr: -5 }) });
+    expect(res.status).toBe(422);
+  });
+});
+
+describe("replay of a decision scored on signals", () => {
+  it("recomputes the same probability from the events ingested by then, whatever arrived later", async () => {
+    await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
+    const token = await eventsToken();
+    const email = "replay@acme.example";
+    await postEvents({ events: [{ id: "r1", type: "demo_request", subject: { email }, occurredAt: iso(HOUR), source: "hubspot" }] }, token);
+    const { decision } = (await (await postLead({ email, employees: 10 })).json()) as { decision: { id: string } };
+    await postEvents({ events: [{ id: "r2", type: "demo_request", subject: { email }, occurredAt: iso(0), source: "hubspot" }] }, token);
+    const res = await call(`/v1/decisions/${decision.id}/replay`, { method: "POST", headers: { authorization: `Bearer ${TOKENS.admin}` } });
+    expect(await res.json()).toMatchObject({ same: true, differences: [] });
+  });
+});
+
+describe("training export", () => {
+  it("gives the same features for a lead as live scoring did, even after later events", async () => {
+    const manifest = await activateLinearModel(
+      [...DEMO_SIGNAL_FEATURES, { name: "views_30d", source: "events.page_view.count_30d", type: "number", transform: "log1p", default: 0 }, { name: "acct_arr", source: "account.arr", type: "number", transform: "log1p", default: 0 }],
+      [4, 0, 0.3, 0.1],
+      -3,
+    );
+    await call("/v1/admin/accounts/acme.example", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Acme", teamId: "demo" }) });
+    const token = await eventsToken();
+    const email = "parity@acme.example";
+    await postEvents({ events: [
+      { id: "v1", type: "page_view", subject: { email }, occurredAt: iso(3 * DAY), source: "segment" },
+      { id: "v2", type: "page_view", subject: { email }, occurredAt: iso(HOUR), source: "segment" },
+      { id: "arr", type: "account_arr", subject: { domain: "acme.example" }, occurredAt: iso(DAY), properties: { arr: 120_000 }, source: "salesforce" },
+    ] }, token);
+    const { lead, decision } = (await (await postLead({ email, employees: 300 })).json()) as { lead: { id: string }; decision: { id: string } };
+    const live = (await decisionOf(decision.id)).lineage;
+    expect(live.features.acct_arr).toBeCloseTo(Math.log1p(120_000), 4);
+    // Events arriving after the decision must not change the lead's training row.
+    await postEvents({ events: [{ id: "v3", type: "page_view", subject: { email }, occurredAt: iso(0), source: "segment" }, { id: "arr2", type: "account_arr", subject: { domain: "acme.example" }, occurredAt: iso(0), properties: { arr: 1 }, source: "salesforce" }] }, token);
+    await call("/v1/outcomes", { method: "POST", headers: json(TOKENS.crm), body: JSON.stringify({ id: "o1", leadId: lead.id, type: "won", occurredAt: iso(0) }) });
+    const page = (await (await call("/v1/exports/training", { headers: json(TOKENS.admin) })).json()) as { data: { leadId: string; fields: Record<string, unknown>; signals: { events: unknown; account: unknown } }[] };
+    const row = page.data.find((r) => r.leadId === lead.id)!;
+    const exported = Array.from(computeFeatures(manifest.features, featureInput(row.fields, { values: row.signals as never, sources: {} })));
+    expect(exported).toEqual(live.vector);
+    expect(exported[2]).toBeCloseTo(Math.log1p(2), 5);
+  });
+});
