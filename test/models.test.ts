@@ -1,9 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { calibrate } from "../src/scoring/calibration.ts";
-import { computeFeatures } from "../src/scoring/features.ts";
-import type { Calibration, Manifest } from "../src/scoring/manifest.ts";
 import { call, HOT_LEAD, postLead, uniqueEmail, type ErrorJson } from "./helpers.ts";
+import { modelVariant } from "./governance-helpers.ts";
 import { TOKENS, defaultModel } from "./setup.ts";
 
 const admin = { authorization: `Bearer ${TOKENS.admin}` };
@@ -12,17 +10,6 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes))].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** The default graph under a new version and calibration, with golden probabilities recomputed to match. */
-function variant(version: string, calibration: Calibration): { bytes: Uint8Array; manifest: Manifest } {
-  const { bytes, manifest } = defaultModel();
-  const { weights, bias } = manifest.explain!;
-  const golden = manifest.golden.map((g) => {
-    const x = computeFeatures(manifest.features, g.payload);
-    const raw = Math.fround(x.reduce((s, v, i) => s + v * weights[i]!, bias));
-    return { payload: g.payload, probability: calibrate(raw, manifest.output.kind, calibration) };
-  });
-  return { bytes, manifest: { ...manifest, version, calibration, golden } };
-}
 
 function upload(bytes: Uint8Array, manifest: unknown, headers: Record<string, string> = admin) {
   const form = new FormData();
@@ -43,7 +30,7 @@ async function scoredBy(): Promise<LeadResponse["decision"]> {
 
 describe("model lifecycle", () => {
   it("uploads a valid model as staged, content-addressed in R2, with an audit row", async () => {
-    const v = variant("1.1.0", { method: "platt", a: 1, b: 0.5 });
+    const v = modelVariant("1.1.0", { method: "platt", a: 1, b: 0.5 });
     const res = await upload(v.bytes, v.manifest);
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ version: "1.1.0", status: "staged", sha256: v.manifest.sha256 });
@@ -54,7 +41,7 @@ describe("model lifecycle", () => {
   });
 
   it("scores a shadow model beside the active one without routing on it", async () => {
-    const v = variant("1.1.0", { method: "platt", a: 1, b: 1.5 });
+    const v = modelVariant("1.1.0", { method: "platt", a: 1, b: 1.5 });
     await upload(v.bytes, v.manifest);
     expect((await setStatus("1.1.0", "shadow")).status).toBe(200);
     const decision = await scoredBy();
@@ -67,7 +54,7 @@ describe("model lifecycle", () => {
 
   it("activates a version for new leads and rolls back to the previous one, all audited", async () => {
     const base = defaultModel().manifest.version;
-    const v = variant("1.1.0", { method: "platt", a: 1, b: -1 });
+    const v = modelVariant("1.1.0", { method: "platt", a: 1, b: -1 });
     await upload(v.bytes, v.manifest);
     const before = await scoredBy();
     expect((await setStatus("1.1.0", "active", "better calibrated")).status).toBe(200);
@@ -98,7 +85,7 @@ describe("model lifecycle", () => {
   });
 
   it("requires an admin token", async () => {
-    const v = variant("1.1.0", { method: "none" });
+    const v = modelVariant("1.1.0", { method: "none" });
     expect((await upload(v.bytes, v.manifest, { authorization: `Bearer ${TOKENS.crm}` })).status).toBe(403);
     expect((await upload(v.bytes, v.manifest, {})).status).toBe(401);
   });
@@ -107,23 +94,23 @@ describe("model lifecycle", () => {
     const cases: [string, () => Promise<{ bytes: Uint8Array; manifest: unknown }>, number, RegExp][] = [
       ["corrupt bytes", async () => {
         const bytes = new TextEncoder().encode("definitely not an onnx graph");
-        return { bytes, manifest: { ...variant("9.0.0", { method: "none" }).manifest, sha256: await sha256(bytes) } };
+        return { bytes, manifest: { ...modelVariant("9.0.0", { method: "none" }).manifest, sha256: await sha256(bytes) } };
       }, 422, /onnxruntime cannot load/],
-      ["a sha256 mismatch", async () => ({ ...variant("9.0.1", { method: "none" }), manifest: { ...variant("9.0.1", { method: "none" }).manifest, sha256: "0".repeat(64) } }), 422, /sha256/],
+      ["a sha256 mismatch", async () => ({ ...modelVariant("9.0.1", { method: "none" }), manifest: { ...modelVariant("9.0.1", { method: "none" }).manifest, sha256: "0".repeat(64) } }), 422, /sha256/],
       ["a manifest whose width does not match the graph", async () => {
-        const v = variant("9.0.2", { method: "none" });
+        const v = modelVariant("9.0.2", { method: "none" });
         return { bytes: v.bytes, manifest: { ...v.manifest, input: { ...v.manifest.input, dim: v.manifest.input.dim + 1 } } };
       }, 422, /columns/],
       ["an output name the graph lacks", async () => {
-        const v = variant("9.0.3", { method: "none" });
+        const v = modelVariant("9.0.3", { method: "none" });
         return { bytes: v.bytes, manifest: { ...v.manifest, output: { ...v.manifest.output, name: "probabilities" } } };
       }, 422, /no output "probabilities"/],
       ["golden vectors the graph does not reproduce", async () => {
-        const v = variant("9.0.4", { method: "none" });
+        const v = modelVariant("9.0.4", { method: "none" });
         return { bytes: v.bytes, manifest: { ...v.manifest, golden: v.manifest.golden.map((g) => ({ ...g, probability: 1 - g.probability })) } };
       }, 422, /golden vector 0/],
       ["a feature spec that cannot fill the inputs", async () => {
-        const v = variant("9.0.5", { method: "none" });
+        const v = modelVariant("9.0.5", { method: "none" });
         return { bytes: v.bytes, manifest: { ...v.manifest, features: v.manifest.features.slice(1) } };
       }, 422, /feature spec yields/],
       ["a manifest that is not JSON", async () => ({ bytes: defaultModel().bytes, manifest: "{not json" }), 400, /manifest/],

@@ -20,10 +20,23 @@ export const defaultModel = () => ({
   manifest: ManifestSchema.parse(JSON.parse(env.TEST_MANIFEST)),
 });
 
+/**
+ * reset() deletes Durable Object storage, D1's included, but a database still busy from the previous
+ * file's last test now and then keeps its rows (seen as hundreds of leftover decisions). Emptying every
+ * table makes the clean start certain.
+ */
+async function emptyAllTables(): Promise<void> {
+  const { results } = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name != 'd1_migrations'",
+  ).all<{ name: string }>();
+  if (results.length > 0) await env.DB.batch(results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name}"`)));
+}
+
 // Every test starts from the embedded defaults on empty storage: D1, R2 and Durable Objects.
 beforeEach(async () => {
   await reset();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
+  await emptyAllTables();
   dropModelCaches();
   invalidatePolicy();
   invalidateExperiments();
