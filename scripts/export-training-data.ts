@@ -1,10 +1,14 @@
 /**
  * `npm run data:export -- --url <router> --token <admin token> --out leads.csv`: every lead with an
- * outcome, as a CSV the trainer reads (`npm run model:train -- --data leads.csv --label converted --positive 1`).
+ * outcome, as a CSV the trainer reads (`npm run model:train -- --data leads.csv --label converted --positive 1`):
+ * its form fields, then its signal aggregates as of its decision as flat columns (`events.demo_request.count_7d`,
+ * `account.arr`) that a feature spec names exactly as live scoring does.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { LeadInputSchema } from "../src/schemas/lead.ts";
+import type { Signals } from "../src/signals/aggregates.ts";
+import { signalColumns } from "../src/signals/feature-input.ts";
 
 const { values } = parseArgs({
   options: {
@@ -15,7 +19,7 @@ const { values } = parseArgs({
 });
 if (!values.token) throw new Error("pass --token <admin token> (or set LEAD_ROUTER_ADMIN_TOKEN)");
 
-type Row = { leadId: string; receivedAt: string; fields: Record<string, unknown>; converted: number };
+type Row = { leadId: string; receivedAt: string; fields: Record<string, unknown>; signals: Signals["values"]; converted: number };
 const rows: Row[] = [];
 let cursor = "0";
 for (;;) {
@@ -29,11 +33,16 @@ for (;;) {
 
 const known = Object.keys(LeadInputSchema.shape);
 const extra = [...new Set(rows.flatMap((r) => Object.keys(r.fields)))].filter((k) => !known.includes(k)).sort();
-const columns = ["lead_id", "received_at", ...known, ...extra, "converted"];
+const signals = rows.map((r) => signalColumns(r.signals));
+const signalNames = [...new Set(signals.flatMap((s) => Object.keys(s)))].sort();
+const columns = ["lead_id", "received_at", ...known, ...extra, ...signalNames, "converted"];
 const cell = (v: unknown) => {
   const s = v === undefined || v === null ? "" : String(v);
   return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
-const lines = [columns.join(","), ...rows.map((r) => [r.leadId, r.receivedAt, ...[...known, ...extra].map((k) => r.fields[k]), r.converted].map(cell).join(","))];
+const lines = [
+  columns.join(","),
+  ...rows.map((r, i) => [r.leadId, r.receivedAt, ...[...known, ...extra].map((k) => r.fields[k]), ...signalNames.map((k) => signals[i]![k]), r.converted].map(cell).join(",")),
+];
 writeFileSync(values.out!, `${lines.join("\n")}\n`);
 console.log(`wrote ${rows.length} rows (${rows.filter((r) => r.converted).length} converted) to ${values.out}`);

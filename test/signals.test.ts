@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { computeSignals, type SignalEvent } from "../src/signals/aggregates.ts";
-import { featureInput } from "../src/signals/feature-input.ts";
+import { featureInput, signalColumns } from "../src/signals/feature-input.ts";
 import { computeFeatures } from "../src/scoring/features.ts";
 import { call, HOT_LEAD, postLead } from "./helpers.ts";
 import { defaultModel, TOKENS } from "./setup.ts";
@@ -54,6 +54,28 @@ describe("signal aggregates (pure)", () => {
 
 type Lineage = { vector: number[]; features: Record<string, number>; provenance: { asOf: number; features: Record<string, { from: string; refs?: string[]; value: unknown; raw?: unknown }> } };
 const decisionOf = async (id: string) => (await (await call(`/v1/decisions/${id}`, { headers: json(TOKENS.admin) })).json()) as { lineage: Lineage; outcome: string };
+
+describe("signals as flat CSV columns (the training export's shape)", () => {
+  const demoSignals = () => signals([ev("a", "demo_request", 48), ev("b", "demo_request", 24 * 20)]);
+  const specs = [...DEMO_SIGNAL_FEATURES, { name: "demo_30d", source: "events.demo_request.count_30d", type: "number" as const, transform: "none" as const, default: 0 }];
+
+  it("gives the trainer the same feature vector from flat columns as live scoring from nested signals", () => {
+    const form = { email: "csv@acme.example", employees: 42 };
+    const live = computeFeatures(specs, featureInput(form, demoSignals()));
+    const columns = signalColumns(demoSignals().values);
+    expect(columns["events.demo_request.count_7d"]).toBe(1);
+    // A CSV cell arrives as text; the feature code parses it the same way.
+    const csvRow = Object.fromEntries(Object.entries({ ...form, ...columns }).map(([k, v]) => [k, v === null || v === undefined ? "" : String(v)]));
+    expect(computeFeatures(specs, csvRow)).toEqual(live);
+    expect(Array.from(live)).toEqual([1, 42, 2]);
+  });
+
+  it("never lets a form field spelled like a signal path stand in for the signal", () => {
+    const forged = { email: "x@acme.example", employees: 42, "events.demo_request.count_7d": 99 };
+    expect(computeFeatures(specs, featureInput(forged, demoSignals()))[0]).toBe(1);
+    expect(computeFeatures(specs, featureInput(forged, null))[0]).toBe(0);
+  });
+});
 
 describe("features from signals in live scoring", () => {
   it("traces a feature value back to the events that produced it, and a form feature to its field", async () => {

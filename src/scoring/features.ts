@@ -28,8 +28,13 @@ export function emailDomain(email: string): string {
   return at < 0 ? "" : email.slice(at + 1).trim().toLowerCase();
 }
 
-/** Reads a dot path (`a.b.c`) out of a payload; own properties only. */
+/**
+ * Reads a dot path (`a.b.c`) out of a payload; own properties only. A flat key spelled as the whole path
+ * (a CSV column `events.demo_request.count_7d`) is read first, so training rows from a CSV and nested
+ * live payloads reach the same value.
+ */
 export function readPath(payload: unknown, path: string): unknown {
+  if (payload !== null && typeof payload === "object" && Object.hasOwn(payload, path)) return (payload as Record<string, unknown>)[path];
   let cur: unknown = payload;
   for (const key of path.split(".")) {
     if (cur === null || typeof cur !== "object" || !Object.hasOwn(cur, key)) return undefined;

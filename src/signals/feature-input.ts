@@ -18,7 +18,21 @@ export function usesSignals(specs: readonly FeatureSpec[]): boolean {
  * spec names only form fields scores the same with or without signals.
  */
 export function featureInput(payload: Record<string, unknown>, signals: Signals | null): Record<string, unknown> {
-  return signals ? { ...payload, events: signals.values.events, account: signals.values.account } : payload;
+  // A form field spelled like a signal path (`events.demo_request.count_7d`) would be read before the
+  // signal itself (see readPath): never let a form forge one.
+  const form = Object.fromEntries(Object.entries(payload).filter(([key]) => !(key.includes(".") && isSignalSource(key))));
+  return signals ? { ...form, events: signals.values.events, account: signals.values.account } : form;
+}
+
+/** The signal values as flat columns (`events.demo_request.count_7d`, `account.arr`): the CSV export's shape. */
+export function signalColumns(values: Signals["values"]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const walk = (prefix: string, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(`${prefix}.${k}`, x);
+    else out[prefix] = v;
+  };
+  for (const root of SIGNAL_ROOTS) walk(root, values[root]);
+  return out;
 }
 
 export type FeatureProvenance =
