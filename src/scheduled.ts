@@ -6,7 +6,7 @@ import { decisions, leads } from "./db/schema.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
 import { decideLead } from "./routing/decide.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
-import { capacityStub } from "./routing/route.ts";
+import { releaseSlot } from "./capacity/capacity-client.ts";
 
 /** Leads younger than this are still in their first request's hands. */
 const RETRY_AFTER_MS = 30_000;
@@ -44,7 +44,7 @@ export async function rerouteSlaBreaches(env: Env, now = Date.now()): Promise<{ 
   let rerouted = 0;
   for (const d of late) {
     if (!(await setCrmStatus(db, d.id, "rejected", ["new", "acked"], "sla breach"))) continue;
-    if (d.repId) await capacityStub(env, d.repId).release(d.leadId);
+    if (d.repId) await releaseSlot(env, d.repId, d.leadId);
     const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
     try {
       await decideLead(env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });

@@ -1,5 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { HOT_LEAD, postLead } from "./helpers.ts";
 
 type LeadResponse = { lead: { id: string }; decision: { outcome: string; repId: string | null } };
@@ -38,12 +39,46 @@ describe("capacity through the API", () => {
     expect(bodies.filter((b) => b.decision.repId === "rep_ada")).toHaveLength(CAP);
     expect(bodies.filter((b) => b.decision.outcome === "queued")).toHaveLength(200 - CAP);
 
-    const snapshot = await env.REP_CAPACITY.getByName("rep_ada").snapshot({ maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" });
-    expect(snapshot).toMatchObject({ open: CAP, held: 0 });
+    // Holds are confirmed after the answers (waitUntil): give them a moment to settle.
+    await vi.waitFor(async () => {
+      const snapshot = await env.REP_CAPACITY.getByName("rep_ada").snapshot({ maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" });
+      expect(snapshot).toMatchObject({ open: CAP, held: 0 });
+    });
     const perLead = await currentDecisionsPerLead();
     expect(perLead.size).toBe(200);
     expect([...perLead.values()].every((n) => n === 1)).toBe(true);
     const assigned = await env.DB.prepare("SELECT count(*) AS n FROM decisions WHERE rep_id = 'rep_ada' AND is_current = 1").first<{ n: number }>();
     expect(assigned!.n).toBe(CAP);
+  });
+});
+
+// The isolate keeps capacity hints (the counters each rep's object last reported) to rank without a round
+// trip per candidate. Changes made by another isolate are simulated here by calling the object directly.
+describe("capacity hints", () => {
+  const ada = () => env.REP_CAPACITY.getByName("rep_ada");
+  const adaCaps = { maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" };
+  const trace = async (decisionId: string) => {
+    const row = await env.DB.prepare("SELECT candidates FROM lineage WHERE decision_id = ?").bind(decisionId).first<{ candidates: string }>();
+    return JSON.parse(row!.candidates) as { repId: string; result: string }[];
+  };
+
+  it("cannot overfill a rep: a hint with room is stale, the object refuses and the lead is queued", async () => {
+    const first = (await (await postLead({ ...HOT_LEAD, email: "h0@bigcorp.example" })).json()) as LeadResponse & { decision: { id: string } };
+    expect(first.decision.repId).toBe("rep_ada");
+    for (let i = 1; i < CAP; i++) expect((await ada().reserve(`elsewhere-${i}`, adaCaps, 60_000)).ok).toBe(true);
+    const next = (await (await postLead({ ...HOT_LEAD, email: "h1@bigcorp.example" })).json()) as LeadResponse & { decision: { id: string } };
+    expect(next.decision.outcome).toBe("queued");
+    expect((await trace(next.decision.id)).find((c) => c.repId === "rep_ada")?.result).toBe("max_open");
+  });
+
+  it("reads a rep again before passing it over: a hint that shows no room is not trusted", async () => {
+    for (let i = 0; i < CAP; i++) await postLead({ ...HOT_LEAD, email: `f${i}@bigcorp.example` });
+    const full = (await (await postLead({ ...HOT_LEAD, email: "full@bigcorp.example" })).json()) as LeadResponse;
+    expect(full.decision.outcome).toBe("queued");
+    // Another isolate closes one of her leads.
+    const open = await runInDurableObject(ada(), (_i, state) => state.storage.sql.exec<{ lead_id: string }>("SELECT lead_id FROM reservations LIMIT 1").one().lead_id);
+    expect(await ada().release(open)).toBe(true);
+    const after = (await (await postLead({ ...HOT_LEAD, email: "room@bigcorp.example" })).json()) as LeadResponse;
+    expect(after.decision.repId).toBe("rep_ada");
   });
 });

@@ -2,6 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RepCaps } from "../src/capacity/rep-capacity.ts";
+import { HOT_LEAD, postLead } from "./helpers.ts";
 
 const caps: RepCaps = { maxOpen: 3, maxPerDay: 5, timezone: "America/New_York" };
 const stub = (name: string) => env.REP_CAPACITY.getByName(name);
@@ -70,5 +71,22 @@ describe("RepCapacity", () => {
     const day = await runInDurableObject(rep, (instance) => instance.snapshot({ ...caps, timezone: "Pacific/Kiritimati" }).day);
     const expected = new Intl.DateTimeFormat("en-CA", { timeZone: "Pacific/Kiritimati" }).format(Date.now());
     expect(day).toBe(expected);
+  });
+
+  it("settles an expired hold from D1 when its confirm was lost: kept if the decision names the rep, else freed", async () => {
+    const res = await postLead({ ...HOT_LEAD, email: "lost-confirm@bigcorp.example" });
+    const { lead, decision } = await res.json<{ lead: { id: string }; decision: { repId: string } }>();
+    const rep = stub(decision.repId);
+    const repCaps = { maxOpen: 1000, maxPerDay: 1000, timezone: "UTC" };
+    await rep.reserve("lead_never_written", repCaps, 60_000);
+    // As if neither confirm had arrived: both are holds, both expired.
+    await runInDurableObject(rep, (_i, state) => {
+      state.storage.sql.exec("UPDATE reservations SET status = 'held', expires_at = ?", Date.now() - 1);
+    });
+    expect(await rep.snapshot(repCaps)).toMatchObject({ open: 0, held: 2, today: 2 });
+    await runDurableObjectAlarm(rep);
+    expect(await rep.snapshot(repCaps)).toMatchObject({ open: 1, held: 0, today: 1 });
+    const kept = await runInDurableObject(rep, (_i, state) => state.storage.sql.exec<{ lead_id: string }>("SELECT lead_id FROM reservations").toArray());
+    expect(kept.map((r) => r.lead_id)).toEqual([lead.id]);
   });
 });

@@ -1,8 +1,10 @@
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
+import { forgetCapacityHints } from "../src/capacity/capacity-client.ts";
 import { getDb } from "../src/db/client.ts";
 import { seedDefaults } from "../src/db/seed.ts";
+import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
 import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
@@ -40,6 +42,8 @@ beforeEach(async () => {
   dropModelCaches();
   invalidatePolicy();
   invalidateExperiments();
+  invalidateDriftRuns();
+  forgetCapacityHints();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [

@@ -1,4 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
+import { and, eq, inArray } from "drizzle-orm";
+import { selectInChunks } from "../db/chunks.ts";
+import { getDb } from "../db/client.ts";
+import { decisions } from "../db/schema.ts";
 import { localDay } from "../lib/time.ts";
 
 /** The caps a reservation is checked against; D1's rep row is their source of truth. */
@@ -14,9 +18,10 @@ export type CapacitySnapshot = {
   maxPerDay: number;
 };
 
+/** `snapshot` is what the reservation was checked against; `after`, the counters it left behind. */
 export type ReserveResult =
-  | { ok: true; snapshot: CapacitySnapshot }
-  | { ok: false; reason: "max_open" | "max_per_day"; snapshot: CapacitySnapshot };
+  | { ok: true; snapshot: CapacitySnapshot; after: CapacitySnapshot }
+  | { ok: false; reason: "max_open" | "max_per_day"; snapshot: CapacitySnapshot; after: CapacitySnapshot };
 
 /**
  * One per rep: serialises that rep's counters so caps hold under any concurrency. A reservation is
@@ -47,10 +52,13 @@ export class RepCapacity extends DurableObject<Env> {
   reserve(leadId: string, caps: RepCaps, ttlMs: number): ReserveResult {
     const now = Date.now();
     const existing = this.sql.exec("SELECT status FROM reservations WHERE lead_id = ?", leadId).toArray();
-    if (existing.length > 0) return { ok: true, snapshot: this.snapshot(caps) };
+    if (existing.length > 0) {
+      const current = this.snapshot(caps);
+      return { ok: true, snapshot: current, after: current };
+    }
     const before = this.snapshot(caps);
-    if (before.open + before.held >= caps.maxOpen) return { ok: false, reason: "max_open", snapshot: before };
-    if (before.today >= caps.maxPerDay) return { ok: false, reason: "max_per_day", snapshot: before };
+    if (before.open + before.held >= caps.maxOpen) return { ok: false, reason: "max_open", snapshot: before, after: before };
+    if (before.today >= caps.maxPerDay) return { ok: false, reason: "max_per_day", snapshot: before, after: before };
     this.sql.exec(
       "INSERT INTO reservations (lead_id, status, expires_at, day, created_at) VALUES (?, 'held', ?, ?, ?)",
       leadId,
@@ -63,7 +71,7 @@ export class RepCapacity extends DurableObject<Env> {
       before.day,
     );
     this.scheduleAlarm();
-    return { ok: true, snapshot: before };
+    return { ok: true, snapshot: before, after: { ...before, held: before.held + 1, today: before.today + 1 } };
   }
 
   /** Turns a hold into an open assignment (no expiry). False if the hold is gone (expired). */
@@ -111,18 +119,39 @@ export class RepCapacity extends DurableObject<Env> {
     };
   }
 
-  /** Releases expired holds; runs when the earliest hold expires. */
+  /**
+   * Settles expired holds; runs when the earliest hold expires. The Worker confirms a hold after the
+   * response (waitUntil), so a hold can outlive its TTL only if that call was lost: D1 then says whether
+   * the decision was written. A lead whose current decision names this rep keeps its slot (open);
+   * any other hold is released.
+   */
   override async alarm(): Promise<void> {
     const expired = this.sql
-      .exec<{ lead_id: string }>(
-        "SELECT lead_id FROM reservations WHERE status = 'held' AND expires_at <= ?",
-        Date.now(),
-      )
-      .toArray();
-    for (const { lead_id } of expired) this.release(lead_id);
+      .exec<{ lead_id: string }>("SELECT lead_id FROM reservations WHERE status = 'held' AND expires_at <= ?", Date.now())
+      .toArray()
+      .map((r) => r.lead_id);
+    const assigned = await this.assignedHere(expired);
+    for (const leadId of expired) {
+      // Requests ran while D1 answered: settle only what is still a hold.
+      const still = this.sql.exec("SELECT 1 FROM reservations WHERE lead_id = ? AND status = 'held'", leadId).toArray().length > 0;
+      if (!still) continue;
+      if (assigned.has(leadId)) this.confirm(leadId);
+      else this.release(leadId);
+    }
     // Keep the daily table small: a week of history is plenty for a snapshot.
     this.sql.exec("DELETE FROM daily WHERE day < ?", localDay(Date.now() - 7 * 86_400_000, "UTC"));
     this.scheduleAlarm();
+  }
+
+  /** Which of these leads D1 shows as currently assigned to this rep (the object's name is the rep id). */
+  private async assignedHere(leadIds: string[]): Promise<Set<string>> {
+    const repId = this.ctx.id.name;
+    if (leadIds.length === 0 || !repId) return new Set();
+    const db = getDb(this.env.DB);
+    const rows = await selectInChunks(leadIds, (part) =>
+      db.select({ leadId: decisions.leadId }).from(decisions).where(and(eq(decisions.isCurrent, true), eq(decisions.repId, repId), inArray(decisions.leadId, part))),
+    );
+    return new Set(rows.map((r) => r.leadId));
   }
 
   private scheduleAlarm(): void {

@@ -1,6 +1,7 @@
-import { and, asc, eq, lt, sql } from "drizzle-orm";
+import { and, asc, eq, lt, lte, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
-import { leads } from "./schema.ts";
+import { leadDedupe, leads, submissions } from "./schema.ts";
 
 export type LeadRow = typeof leads.$inferSelect;
 
@@ -27,45 +28,39 @@ export type StoredLead = { stored: true; lead: LeadRow } | { stored: false; merg
 /**
  * Stores a lead unless the same site already has a lead for this email inside the dedupe window; then the
  * submission is kept as a merged submission of that first lead instead. One D1 batch (one transaction),
- * so two racing identical posts cannot both create a lead.
+ * so two racing identical posts cannot both create a lead. `reads` ride in the same batch, after the
+ * writes (the intake reads the lead's routing facts this way: one round trip for both); their results
+ * come back in order.
  */
-export async function storeLeadOnce(d1: D1Database, lead: typeof leads.$inferInsert, windowMs: number, submissionId: string): Promise<StoredLead> {
-  const payload = JSON.stringify(lead.payload);
-  const insertLead = (guarded: boolean) =>
-    d1
-      .prepare(
-        `INSERT INTO leads (id, team_id, site_id, email, payload, input_hash, status, review_reason, channel, received_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10
-         ${guarded ? "WHERE EXISTS (SELECT 1 FROM lead_dedupe WHERE site_id = ?3 AND email = ?4 AND lead_id = ?1)" : ""}
-         RETURNING id`,
-      )
-      .bind(lead.id, lead.teamId, lead.siteId, lead.email, payload, lead.inputHash, lead.status ?? "pending", lead.reviewReason ?? null, lead.channel ?? "json", lead.receivedAt);
-  let inserted: Record<string, unknown> | undefined;
+export async function storeLeadOnce(
+  db: Db,
+  lead: typeof leads.$inferInsert,
+  windowMs: number,
+  submissionId: string,
+  reads: readonly BatchItem<"sqlite">[] = [],
+): Promise<{ result: StoredLead; reads: unknown[] }> {
+  const row = { status: "pending" as const, reviewReason: null, channel: "json", attempts: 0, lastError: null, ...lead };
   if (windowMs <= 0) {
-    inserted = (await insertLead(false).all()).results[0];
-  } else {
-    const results = await d1.batch([
-      d1
-        .prepare(
-          `INSERT INTO lead_dedupe (site_id, email, lead_id, expires_at) VALUES (?1, ?2, ?3, ?4)
-           ON CONFLICT (site_id, email) DO UPDATE SET lead_id = excluded.lead_id, expires_at = excluded.expires_at
-           WHERE lead_dedupe.expires_at <= ?5`,
-        )
-        .bind(lead.siteId, lead.email, lead.id, lead.receivedAt + windowMs, lead.receivedAt),
-      insertLead(true),
-      d1
-        .prepare(
-          `INSERT INTO submissions (id, lead_id, payload, received_at)
-           SELECT ?1, lead_id, ?2, ?3 FROM lead_dedupe WHERE site_id = ?4 AND email = ?5 AND lead_id != ?6`,
-        )
-        .bind(submissionId, payload, lead.receivedAt, lead.siteId, lead.email, lead.id),
-      d1.prepare("SELECT lead_id FROM lead_dedupe WHERE site_id = ?1 AND email = ?2").bind(lead.siteId, lead.email),
-    ]);
-    const owner = (results[3]!.results[0] as { lead_id: string } | undefined)?.lead_id;
-    if (owner && owner !== lead.id) return { stored: false, mergedInto: owner };
-    inserted = results[1]!.results[0] as Record<string, unknown> | undefined;
+    const [, ...results] = await db.batch([db.insert(leads).values(row), ...reads]);
+    return { result: { stored: true, lead: row }, reads: results };
   }
-  if (!inserted) throw new Error(`lead ${lead.id} was not stored`);
-  // The row as written: the insert's values and the table's defaults, without reading it back.
-  return { stored: true, lead: { status: "pending", reviewReason: null, channel: "json", attempts: 0, lastError: null, ...lead } };
+  const payload = JSON.stringify(lead.payload);
+  const sameEmail = sql`site_id = ${lead.siteId} AND email = ${lead.email}`;
+  const [, , , owner, ...results] = await db.batch([
+    // Claim the dedupe row unless another lead holds it inside its window.
+    db
+      .insert(leadDedupe)
+      .values({ siteId: lead.siteId, email: lead.email, leadId: lead.id, expiresAt: lead.receivedAt + windowMs })
+      .onConflictDoUpdate({ target: [leadDedupe.siteId, leadDedupe.email], set: { leadId: sql`excluded.lead_id`, expiresAt: sql`excluded.expires_at` }, setWhere: lte(leadDedupe.expiresAt, lead.receivedAt) }),
+    // Only the post that now owns the dedupe row creates the lead.
+    db.insert(leads).select(sql`SELECT ${row.id}, ${row.teamId}, ${row.siteId}, ${row.email}, ${payload}, ${row.inputHash}, ${row.status}, ${row.reviewReason}, ${row.channel}, ${row.attempts}, ${row.lastError}, ${row.receivedAt}
+      WHERE EXISTS (SELECT 1 FROM lead_dedupe WHERE ${sameEmail} AND lead_id = ${lead.id})`),
+    // Any other post is kept as a submission of the lead that owns it.
+    db.insert(submissions).select(sql`SELECT ${submissionId}, lead_id, ${payload}, ${lead.receivedAt} FROM lead_dedupe WHERE ${sameEmail} AND lead_id != ${lead.id}`),
+    db.select({ leadId: leadDedupe.leadId }).from(leadDedupe).where(and(eq(leadDedupe.siteId, lead.siteId), eq(leadDedupe.email, lead.email))),
+    ...reads,
+  ]);
+  const ownerId = owner[0]?.leadId;
+  if (ownerId === undefined) throw new Error(`lead ${lead.id} was not stored`);
+  return { result: ownerId === lead.id ? { stored: true, lead: row } : { stored: false, mergedInto: ownerId }, reads: results };
 }

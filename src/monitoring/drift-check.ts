@@ -51,6 +51,7 @@ export async function runDriftCheck(env: Env, now = Date.now()): Promise<DriftCh
     .values({ kind: "drift", modelName: active.name, modelVersion: active.version, windowFrom, windowTo: now, n: report.n, level: report.status, result: { ...report, thresholds: { warn: settings.warn, alert: settings.alert } } })
     .returning({ id: monitoringRuns.id })
     .get();
+  invalidateDriftRuns();
   return { ...report, id: stored.id, modelName: active.name, modelVersion: active.version, windowFrom, windowTo: now };
 }
 
@@ -59,14 +60,33 @@ export function latestDriftRun(db: Db, modelName: string) {
   return db.select().from(monitoringRuns).where(and(eq(monitoringRuns.kind, "drift"), eq(monitoringRuns.modelName, modelName))).orderBy(desc(monitoringRuns.id)).limit(1).get();
 }
 
+type DriftRun = Awaited<ReturnType<typeof latestDriftRun>>;
+
+/** How long an isolate trusts the latest drift run it read (as for the active policy): checks run on the cron. */
+const DRIFT_RUN_TTL_MS = 5_000;
+// Resolved rows only, never a pending query: another request must not await this one's I/O.
+const latestRuns = new Map<string, { at: number; value: DriftRun }>();
+
+export function invalidateDriftRuns(): void {
+  latestRuns.clear();
+}
+
+async function cachedDriftRun(env: Env, modelName: string): Promise<DriftRun> {
+  const hit = latestRuns.get(modelName);
+  if (hit && Date.now() - hit.at <= DRIFT_RUN_TTL_MS) return hit.value;
+  const value = await latestDriftRun(getDb(env.DB), modelName);
+  latestRuns.set(modelName, { at: Date.now(), value });
+  return value;
+}
+
 /**
  * Why the model must stay out of routing right now, or null: the policy's drift guard is `rule_only`
  * and the latest drift check of this exact model version alerted. A later check that no longer alerts
- * (or a new active version) lifts it.
+ * (or a new active version) lifts it. Each isolate reads the latest run at most every few seconds.
  */
 export async function driftGuardReason(env: Env, policy: Policy, model: { name: string; version: string } | undefined): Promise<string | null> {
   if (policy.drift.guard !== "rule_only" || !model) return null;
-  const run = await latestDriftRun(getDb(env.DB), model.name);
+  const run = await cachedDriftRun(env, model.name);
   if (!run || run.level !== "alert" || run.modelVersion !== model.version) return null;
   const worst = (run.result as DriftReport).worst;
   return `drift guard: check ${run.id} alerted${worst ? ` (${worst.name} PSI ${worst.psi.toFixed(3)})` : ""}; routing on rules`;

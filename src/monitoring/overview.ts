@@ -1,7 +1,7 @@
 import { asc, desc, eq, isNull } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { auditLog, models, reps } from "../db/schema.ts";
-import { readSnapshots } from "../routing/route.ts";
+import { readSnapshots } from "../capacity/capacity-client.ts";
 import { auc, brier, histogramWithEdges } from "../training/metrics.ts";
 import { countBy } from "./stats.ts";
 import { decisionsInWindow, outcomesInWindow, type WindowRow } from "./window.ts";

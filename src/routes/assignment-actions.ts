@@ -8,7 +8,7 @@ import { requireScope, type TokenInfo } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { decideLead } from "../routing/decide.ts";
-import { capacityStub } from "../routing/route.ts";
+import { releaseSlot } from "../capacity/capacity-client.ts";
 import { NoteBody, RejectBody } from "../schemas/crm.ts";
 
 /** The assignment, if the token's team may act on it. */
@@ -34,7 +34,7 @@ export const assignmentActions = new Hono<AppEnv>()
     const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
     const updated = await setCrmStatus(db, d.id, "rejected", ["new", "acked", "accepted"], reason);
     if (!updated) throw new ApiError("conflict", "the assignment is no longer current or was already closed");
-    if (d.repId) await capacityStub(c.env, d.repId).release(d.leadId);
+    if (d.repId) await releaseSlot(c.env, d.repId, d.leadId);
     const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
     const next = await decideLead(c.env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });
     return c.json({ rejected: d.id, next });

@@ -11,7 +11,7 @@ import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { getPolicyVersion } from "../routing/policy-store.ts";
 import { replayDecision } from "../routing/replay.ts";
-import { readSnapshots } from "../routing/route.ts";
+import { readSnapshots } from "../capacity/capacity-client.ts";
 import { ReplayBody } from "../schemas/routing.ts";
 import { getModelVersion } from "../scoring/model-store.ts";
 import { featureInput, usesSignals } from "../signals/feature-input.ts";

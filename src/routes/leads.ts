@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { markAttemptFailed, storeLeadOnce } from "../db/leads.ts";
+import { routingFactReads } from "../db/routing-facts.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow } from "../lib/validate.ts";
@@ -91,8 +92,10 @@ export const leads = new Hono<AppEnv>()
     const tParsed = performance.now();
     try {
       const suspicion = signed ? null : suspicionOf(body.fields, input.email, Date.now());
-      const stored = await storeLeadOnce(
-        c.env.DB,
+      // A lead that will be routed reads its routing facts in the batch that stores it: one round trip.
+      const factReads = suspicion ? null : routingFactReads(db, site.teamId, input.email);
+      const { result: stored, reads } = await storeLeadOnce(
+        db,
         {
           id: newId("lead"),
           teamId: site.teamId,
@@ -107,6 +110,7 @@ export const leads = new Hono<AppEnv>()
         },
         site.dedupeWindowSeconds * 1000,
         newId("sub"),
+        factReads?.reads,
       );
       let status: 200 | 201 | 202;
       let payload: Record<string, unknown>;
@@ -120,7 +124,10 @@ export const leads = new Hono<AppEnv>()
       } else {
         const t1 = performance.now();
         try {
-          const decision = await decideLead(c.env, stored.lead);
+          const decision = await decideLead(c.env, stored.lead, {
+            facts: factReads?.collect(reads),
+            waitUntil: (work) => c.executionCtx.waitUntil(work),
+          });
           const stages = { parse: tParsed - t0, store: t1 - tParsed, ...decision.timings };
           c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
           status = 201;

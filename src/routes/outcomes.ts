@@ -7,7 +7,7 @@ import { leads, outcomes } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
-import { capacityStub } from "../routing/route.ts";
+import { releaseSlot } from "../capacity/capacity-client.ts";
 import { OutcomeSchema } from "../schemas/crm.ts";
 
 /** Outcomes close the loop: they become training labels, and `won` / `lost` free the rep's slot. */
@@ -26,7 +26,7 @@ export const outcomesApi = new Hono<AppEnv>().post("/", requireScope("crm:write"
   if (input.type === "won" || input.type === "lost") {
     const current = await currentDecision(db, lead.id);
     if (current?.repId && (await setCrmStatus(db, current.id, "closed", ["new", "acked", "accepted"], input.type))) {
-      await capacityStub(c.env, current.repId).release(lead.id);
+      await releaseSlot(c.env, current.repId, lead.id);
     }
   }
   return c.json({ id: input.id, duplicate: false }, 201);

@@ -2,7 +2,7 @@ import { getDb } from "../db/client.ts";
 import { recordDecision, type NewDecision } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
 import { skewGuardReason } from "../db/guardrail-window.ts";
-import { repFacts, routingFacts } from "../db/routing-facts.ts";
+import { repFacts, routingFacts, type RoutingFacts } from "../db/routing-facts.ts";
 import { reviewHolds } from "../db/schema-signals.ts";
 import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
@@ -17,7 +17,8 @@ import { availabilityOf } from "./availability.ts";
 import { planRoute, type PlanInput } from "./plan.ts";
 import { tierForProbability } from "./policy.ts";
 import { reviewReasons } from "./review.ts";
-import { capacityStub, executePlan, readSnapshots } from "./route.ts";
+import { confirmSlot, readSnapshots, releaseSlot } from "../capacity/capacity-client.ts";
+import { executePlan } from "./route.ts";
 
 /** What the API returns about a decision. */
 export type DecisionSummary = {
@@ -50,6 +51,13 @@ export type DecideOptions = {
   onlyIfRouted?: boolean;
   /** What caused this decision (e.g. `nurture-forward`), kept in its reason and lineage. */
   trigger?: string;
+  /** The lead's routing facts, when already read (the intake reads them in the batch that stores the lead). */
+  facts?: RoutingFacts;
+  /**
+   * Takes work that may finish after the answer: the capacity confirm (ExecutionContext.waitUntil). Without
+   * it the confirm is awaited. A lost confirm costs nothing: the hold's alarm finds the decision in D1.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
 };
 
 async function scoreOrError(model: LoadedModel | undefined, payload: unknown): Promise<Score | string> {
@@ -76,7 +84,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     // A running experiment may put the lead under a challenger model or another policy version.
     liveModelsForLead(env, lead.id),
     policyForLead(env, lead.id),
-    routingFacts(db, lead.teamId, lead.email),
+    options.facts ?? routingFacts(db, lead.teamId, lead.email),
   ]);
   // Signal aggregates are read only when a live model's feature spec names them.
   const asOf = Date.now();
@@ -119,7 +127,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   };
   // Only reps the plan could use, and that are at work, are worth a round trip to their Durable Object.
   const wanted = planRoute(base).candidates.map((c) => repsById.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
-  const { snapshots } = await readSnapshots(env, wanted);
+  const { snapshots } = await readSnapshots(env, wanted, { hints: true });
   const plan = planRoute({ ...base, snapshots });
   // A high-impact decision waits for a manager: nothing is reserved, the rep the plan would pick is proposed.
   const held = plan.tier.pool ? reviewReasons(policy.review, { probability: score?.probability ?? null, dealValue: plan.dealValue, strategicAccount: facts.account?.strategic ? facts.account.domain : null }) : [];
@@ -176,11 +184,15 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
       timings: { context: t1 - t0, score: t2 - t1, reserve: t3 - t2 },
     }, held.length > 0 ? [db.insert(reviewHolds).values({ decisionId: decision.id, leadId: lead.id, teamId: lead.teamId, proposedRepId: plan.candidates.find((c) => c.available)?.repId ?? null, why: held })] : []);
   } catch (err) {
-    if (repId) await capacityStub(env, repId).release(lead.id).catch(() => undefined);
+    if (repId) await releaseSlot(env, repId, lead.id).catch(() => undefined);
     throw err;
   }
-  // The hold becomes an open assignment. If this call is lost, the hold's alarm frees the slot.
-  if (repId) await capacityStub(env, repId).confirm(lead.id).catch(() => undefined);
+  // The hold becomes an open assignment; should this call be lost, the hold's alarm settles it from D1.
+  if (repId) {
+    const confirmed = confirmSlot(env, repId, lead.id).catch((err) => console.error("confirm failed; the hold's alarm settles it", lead.id, err));
+    if (options.waitUntil) options.waitUntil(confirmed);
+    else await confirmed;
+  }
   return {
     id: decision.id,
     outcome,

@@ -7,7 +7,8 @@ import { repFacts } from "../db/routing-facts.ts";
 import { reps } from "../db/schema.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/hashing.ts";
-import { capacityStub, capsOf, type CandidateTrace } from "./route.ts";
+import { capsOf, confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
+import type { CandidateTrace } from "./route.ts";
 
 /** Who did what by hand, and why: kept in the decision's reason, its lineage and the audit log. */
 export type ManualAct = {
@@ -70,25 +71,24 @@ export async function assignByHand(env: Env, db: Db, current: DecisionRow, repId
   const rep = await db.select().from(reps).where(and(eq(reps.id, repId), eq(reps.teamId, current.teamId), isNull(reps.deletedAt))).get();
   if (!rep) throw new ApiError("validation_failed", `repId: no rep ${repId} in team ${current.teamId}`);
   if (current.outcome === "assigned" && current.repId === repId) throw new ApiError("conflict", `the lead is already assigned to ${repId}`);
-  const stub = capacityStub(env, repId);
-  const held = await stub.reserve(current.leadId, capsOf(rep), Number(env.RESERVATION_TTL_SECONDS) * 1000);
+  const held = await reserveSlot(env, repId, current.leadId, capsOf(rep), Number(env.RESERVATION_TTL_SECONDS) * 1000);
   if (!held.ok) throw new ApiError("conflict", `${repId} has no room (${held.reason})`);
   const trace: CandidateTrace = { repId, stage: "pool", expectedValue: 0, loadRatio: 0, available: true, facts: repFacts(rep), snapshot: held.snapshot, result: "reserved", detail: act.action };
   let result: ManualResult;
   try {
     result = await writeManual(db, current, { outcome: "assigned", repId, queue: null }, act, [trace], extra);
   } catch (err) {
-    await stub.release(current.leadId).catch(() => undefined);
+    await releaseSlot(env, repId, current.leadId).catch(() => undefined);
     throw err;
   }
-  await stub.confirm(current.leadId).catch(() => undefined);
-  if (current.outcome === "assigned" && current.repId) await capacityStub(env, current.repId).release(current.leadId).catch(() => undefined);
+  await confirmSlot(env, repId, current.leadId).catch(() => undefined);
+  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
   return result;
 }
 
 /** Sends a lead back to nurture by hand (a manager's "not yet"); re-scoring can bring it forward again. */
 export async function sendToNurture(env: Env, db: Db, current: DecisionRow, act: ManualAct, extra: Extra = () => []): Promise<ManualResult> {
   const result = await writeManual(db, current, { outcome: "nurture", repId: null, queue: null }, act, [], extra);
-  if (current.outcome === "assigned" && current.repId) await capacityStub(env, current.repId).release(current.leadId).catch(() => undefined);
+  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
   return result;
 }

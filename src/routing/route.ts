@@ -1,4 +1,5 @@
-import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
+import { capsOf, reserveSlot } from "../capacity/capacity-client.ts";
+import type { CapacitySnapshot } from "../capacity/rep-capacity.ts";
 import type { RepRow } from "../db/routing-facts.ts";
 import type { PlannedCandidate, RepFacts, RoutePlan } from "./plan.ts";
 
@@ -12,26 +13,6 @@ export type CandidateTrace = PlannedCandidate & {
 };
 
 export type Execution = { repId: string | null; candidates: CandidateTrace[] };
-
-export function capsOf(rep: RepRow): RepCaps {
-  return { maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay, timezone: rep.timezone };
-}
-
-export function capacityStub(env: Env, repId: string) {
-  return env.REP_CAPACITY.getByName(repId);
-}
-
-/** Reads the counters of the given reps in parallel; a rep whose object fails is left out (and traced). */
-export async function readSnapshots(env: Env, reps: readonly RepRow[]): Promise<{ snapshots: Map<string, CapacitySnapshot>; failed: Map<string, string> }> {
-  const results = await Promise.allSettled(reps.map((r) => capacityStub(env, r.id).snapshot(capsOf(r))));
-  const snapshots = new Map<string, CapacitySnapshot>();
-  const failed = new Map<string, string>();
-  results.forEach((res, i) => {
-    if (res.status === "fulfilled") snapshots.set(reps[i]!.id, res.value);
-    else failed.set(reps[i]!.id, String(res.reason));
-  });
-  return { snapshots, failed };
-}
 
 /**
  * Carries out a plan: reserves on each available candidate's Durable Object in plan order until one
@@ -56,7 +37,7 @@ export async function executePlan(
   for (const trace of traces) {
     if (!trace.available) continue;
     try {
-      const res = await capacityStub(env, trace.repId).reserve(leadId, capsOf(reps.get(trace.repId)!), ttlMs);
+      const res = await reserveSlot(env, trace.repId, leadId, capsOf(reps.get(trace.repId)!), ttlMs);
       if (res.ok) {
         trace.result = "reserved";
         return { repId: trace.repId, candidates: traces };

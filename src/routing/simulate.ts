@@ -5,7 +5,7 @@ import { getLiveModels } from "../scoring/model-store.ts";
 import { scorePayloads } from "../scoring/score.ts";
 import { planRoute } from "./plan.ts";
 import type { Policy } from "./policy.ts";
-import { readSnapshots } from "./route.ts";
+import { readSnapshots } from "../capacity/capacity-client.ts";
 
 export type SimulatedLead = {
   ref: string;

@@ -1,0 +1,92 @@
+import type { RepRow } from "../db/routing-facts.ts";
+import { localDay } from "../lib/time.ts";
+import { hasRoom } from "../routing/rank.ts";
+import type { CapacitySnapshot, RepCaps, ReserveResult } from "./rep-capacity.ts";
+
+/**
+ * The one door to the reps' Durable Objects. It also keeps, per isolate, the counters each object last
+ * reported (a hint at most HINT_TTL_MS old, moved along by this isolate's own reservations), so ranking a
+ * lead does not cost a round trip per candidate. The object still decides every reservation, and a hint
+ * that shows no room is read again before a rep is passed over: a stale hint can reorder reps that have
+ * room, never queue a lead that one of them could take.
+ */
+export const HINT_TTL_MS = 1_000;
+
+type Counters = Pick<CapacitySnapshot, "open" | "held" | "today" | "day">;
+const hints = new Map<string, { at: number; counters: Counters }>();
+
+/** Forgets every hint (tests, and after bulk changes made outside this isolate). */
+export function forgetCapacityHints(): void {
+  hints.clear();
+}
+
+export function capsOf(rep: Pick<RepRow, "maxOpen" | "maxPerDay" | "timezone">): RepCaps {
+  return { maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay, timezone: rep.timezone };
+}
+
+const stub = (env: Env, repId: string) => env.REP_CAPACITY.getByName(repId);
+
+function note(repId: string, s: Counters): void {
+  hints.set(repId, { at: Date.now(), counters: { open: s.open, held: s.held, today: s.today, day: s.day } });
+}
+
+/** A fresh hint as a snapshot against the rep's current caps, if there is one with room. */
+function hinted(rep: RepRow, now: number): CapacitySnapshot | undefined {
+  const hint = hints.get(rep.id);
+  if (!hint || now - hint.at > HINT_TTL_MS || hint.counters.day !== localDay(now, rep.timezone)) return undefined;
+  const snapshot = { ...hint.counters, maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay };
+  return hasRoom(snapshot) ? snapshot : undefined;
+}
+
+/**
+ * The counters of the given reps, read from their objects in parallel; a rep whose object fails is left
+ * out (and named in `failed`). With `hints`, a fresh hint with room stands in for the read.
+ */
+export async function readSnapshots(
+  env: Env,
+  reps: readonly RepRow[],
+  options: { hints?: boolean } = {},
+): Promise<{ snapshots: Map<string, CapacitySnapshot>; failed: Map<string, string> }> {
+  const now = Date.now();
+  const snapshots = new Map<string, CapacitySnapshot>();
+  const failed = new Map<string, string>();
+  const toRead = reps.filter((r) => {
+    const s = options.hints ? hinted(r, now) : undefined;
+    if (s) snapshots.set(r.id, s);
+    return !s;
+  });
+  const results = await Promise.allSettled(toRead.map((r) => stub(env, r.id).snapshot(capsOf(r))));
+  results.forEach((res, i) => {
+    const id = toRead[i]!.id;
+    if (res.status === "rejected") return failed.set(id, String(res.reason));
+    snapshots.set(id, res.value);
+    note(id, res.value);
+  });
+  return { snapshots, failed };
+}
+
+/** Holds a slot on the rep's object (see RepCapacity.reserve). */
+export async function reserveSlot(env: Env, repId: string, leadId: string, caps: RepCaps, ttlMs: number): Promise<ReserveResult> {
+  const res = await stub(env, repId).reserve(leadId, caps, ttlMs);
+  note(repId, res.after);
+  return res;
+}
+
+/** Turns the lead's hold into an open assignment; false when the hold was gone. */
+export async function confirmSlot(env: Env, repId: string, leadId: string): Promise<boolean> {
+  const ok = await stub(env, repId).confirm(leadId);
+  const hint = hints.get(repId);
+  if (!ok) hints.delete(repId);
+  else if (hint && hint.counters.held > 0) hint.counters = { ...hint.counters, held: hint.counters.held - 1, open: hint.counters.open + 1 };
+  return ok;
+}
+
+/** Frees the lead's slot (a hold or an open assignment); false when it held none. */
+export async function releaseSlot(env: Env, repId: string, leadId: string): Promise<boolean> {
+  hints.delete(repId);
+  try {
+    return await stub(env, repId).release(leadId);
+  } finally {
+    hints.delete(repId);
+  }
+}
