@@ -25,8 +25,8 @@ export type ReserveResult =
 
 /**
  * One per rep: serialises that rep's counters so caps hold under any concurrency. A reservation is
- * first `held` (with a TTL, released by the alarm if the Worker never confirms it), then `open` once the
- * decision is written, until the lead is closed or rejected.
+ * first `held` (with a TTL), then `open` once the decision is written, until the lead is closed or
+ * rejected. A hold the Worker never confirmed is settled by the alarm against D1 (see `alarm`).
  *
  * Every method is synchronous against in-process SQLite between awaits, so a check and its increment
  * can never interleave with another request's.

@@ -34,8 +34,9 @@ export type DecisionSummary = {
   reasons: Reason[];
   reason: string;
   /**
-   * Milliseconds per stage: context (model, policy, reps and account), score (features and inference),
-   * reserve (capacity snapshots and the hold), write (the D1 batch). workerd's clock ticks in 1 ms steps.
+   * Milliseconds per stage: context (model, policy, drift guard; reps and account unless the intake read
+   * them with the lead), score (features and inference), reserve (capacity snapshots not covered by
+   * hints, and the hold), write (the D1 batch). workerd's clock ticks in 1 ms steps.
    */
   timings: Record<string, number>;
 };
