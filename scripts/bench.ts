@@ -56,9 +56,11 @@ const peakMiB = peakRssMiB(routerPids);
 // The floor: the same runtime, one D1 insert per request, the same body.
 const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", 8788, ".wrangler/bench-floor");
 const floorResults: PostResult[] = [];
+let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number };
 try {
   for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
   for (let i = 1; i <= count; i++) floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run)));
+  hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;
 } finally {
   await floorWorker.stop();
 }
@@ -90,6 +92,9 @@ for (const name of stageNames) {
   const v = leadResults.map((r) => r.timing.get(name) ?? 0).sort((a, b) => a - b);
   console.log(`| ${name} | ${fmt(quantile(v, 0.5))} | ${fmt(quantile(v, 0.99))} |`);
 }
+console.log(`\n| one call of each kind the lead path makes, in sequence (${hops.n} each, inside the runtime) | ms |\n|---|---|`);
+console.log(`| Rate Limiting check | ${hops.rateLimitMs.toFixed(2)} |\n| D1 insert (the floor's one call) | ${hops.d1InsertMs.toFixed(2)} |`);
+console.log(`| D1 batch: an insert and three reads (the lead's store) | ${hops.d1BatchMs.toFixed(2)} |\n| Durable Object RPC with one SQLite write (the reservation) | ${hops.durableObjectMs.toFixed(2)} |`);
 console.log(`\n| batched inside workerd (${batched.n} leads) | µs per lead |\n|---|---|`);
 console.log(`| features | ${batched.featuresUsPerLead.toFixed(1)} |\n| ORT inference (one run per lead) | ${batched.inferenceUsPerLead.toFixed(1)} |`);
 console.log(`\nORT in a fresh isolate: first session ${fmt(batched.firstSessionMs)} ms (WASM runtime and model), a second one ${fmt(batched.sessionCreateMs)} ms (the model alone)`);

@@ -1,3 +1,4 @@
+import { confirmSlot, readSnapshots, releaseSlot } from "../capacity/capacity-client.ts";
 import { getDb } from "../db/client.ts";
 import { recordDecision, type NewDecision } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
@@ -17,7 +18,6 @@ import { availabilityOf } from "./availability.ts";
 import { planRoute, type PlanInput } from "./plan.ts";
 import { tierForProbability } from "./policy.ts";
 import { reviewReasons } from "./review.ts";
-import { confirmSlot, readSnapshots, releaseSlot } from "../capacity/capacity-client.ts";
 import { executePlan } from "./route.ts";
 
 /** What the API returns about a decision. */

@@ -13,6 +13,7 @@ let cached: { at: number; value: ActivePolicy } | undefined;
 
 export function invalidatePolicy(): void {
   cached = undefined;
+  versions.clear();
 }
 
 async function loadActive(env: Env): Promise<ActivePolicy> {
@@ -31,11 +32,22 @@ export async function getActivePolicy(env: Env): Promise<ActivePolicy> {
   return value;
 }
 
+// A version's body never changes once stored, so a parsed version is kept (an experiment arm asks for its
+// version on every lead). Bounded: the oldest entry goes first.
+const versions = new Map<number, Policy>();
+const MAX_CACHED_VERSIONS = 32;
+
 /** A stored policy version (0 is the built-in default), or undefined. */
 export async function getPolicyVersion(env: Env, version: number): Promise<Policy | undefined> {
   if (version === 0) return DEFAULT_POLICY;
+  const hit = versions.get(version);
+  if (hit) return hit;
   const row = await getDb(env.DB).select().from(policies).where(eq(policies.version, version)).get();
-  return row ? PolicySchema.parse(row.body) : undefined;
+  if (!row) return undefined;
+  const policy = PolicySchema.parse(row.body);
+  if (versions.size >= MAX_CACHED_VERSIONS) versions.delete(versions.keys().next().value!);
+  versions.set(version, policy);
+  return policy;
 }
 
 export function policyHistory(env: Env) {

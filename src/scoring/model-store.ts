@@ -24,10 +24,13 @@ export const REGISTRY_TTL_MS = 5_000;
 const sessions = new Map<string, OrtSession>();
 const manifests = new Map<number, Manifest>();
 let registry: { name: string; at: number; value: { active?: ModelRow; shadow?: ModelRow } } | undefined;
+// Registry rows of versions asked for by name (an experiment's challenger on every lead of its arm).
+const versionRows = new Map<string, { at: number; row: ModelRow }>();
 
 /** Forgets which versions are live, so the next lead reads the registry again (after an admin change). */
 export function invalidateRegistry(): void {
   registry = undefined;
+  versionRows.clear();
 }
 
 /** Drops every cached session and manifest, as a fresh isolate would start. */
@@ -118,6 +121,13 @@ export async function getLiveModels(env: Env, name: string): Promise<LiveModels>
 
 /** One version of a model family, loaded (for replay under another version). Undefined if unknown. */
 export async function getModelVersion(env: Env, name: string, version: string): Promise<LoadedModel | undefined> {
-  const row = (await familyVersions(getDb(env.DB), name)).find((r) => r.version === version);
-  return row ? cachedModel(env.MODELS, row) : undefined;
+  const key = `${name}@${version}`;
+  const hit = versionRows.get(key);
+  let row = hit && Date.now() - hit.at <= REGISTRY_TTL_MS ? hit.row : undefined;
+  if (!row) {
+    row = (await familyVersions(getDb(env.DB), name)).find((r) => r.version === version);
+    if (!row) return undefined;
+    versionRows.set(key, { at: Date.now(), row });
+  }
+  return cachedModel(env.MODELS, row);
 }
