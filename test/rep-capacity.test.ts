@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { RepCaps } from "../src/capacity/rep-capacity.ts";
+import { DEMO_REPS } from "../src/db/seed.ts";
 import { HOT_LEAD, postLead } from "./helpers.ts";
 
 const caps: RepCaps = { maxOpen: 3, maxPerDay: 5, timezone: "America/New_York" };
@@ -77,7 +78,11 @@ describe("RepCapacity", () => {
     const res = await postLead({ ...HOT_LEAD, email: "lost-confirm@bigcorp.example" });
     const { lead, decision } = await res.json<{ lead: { id: string }; decision: { repId: string } }>();
     const rep = stub(decision.repId);
-    const repCaps = { maxOpen: 1000, maxPerDay: 1000, timezone: "UTC" };
+    // The rep's own timezone: "today" is the rep's day, which is not UTC's for hours each night.
+    const timezone = DEMO_REPS.find((r) => r.id === decision.repId)?.timezone ?? "UTC";
+    const repCaps = { maxOpen: 1000, maxPerDay: 1000, timezone };
+    // The lead's confirm runs after the answer; let it land so it cannot overwrite the staged state below.
+    await vi.waitFor(async () => expect(await rep.snapshot(repCaps)).toMatchObject({ open: 1, held: 0 }));
     await rep.reserve("lead_never_written", repCaps, 60_000);
     // As if neither confirm had arrived: both are holds, both expired.
     await runInDurableObject(rep, (_i, state) => {
