@@ -30,6 +30,8 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: { TEST_MIGRATIONS: migrations, TEST_MODEL_B64: modelBytes, TEST_MANIFEST: manifest },
+                // A real limiter with a ceiling a test can reach, to stand in for SITE_RATE_LIMITER (10,000/10 s).
+                ratelimits: { TEST_TIGHT_LIMITER: { namespace_id: "9001", simple: { limit: 3, period: 60 } } },
               },
             }),
           ],

@@ -6,6 +6,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       TEST_MODEL_B64: string;
       TEST_MANIFEST: string;
+      TEST_TIGHT_LIMITER: RateLimit;
     }
   }
 }

@@ -1,5 +1,7 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { app } from "../src/app.ts";
 import { signBody } from "../src/intake/signature.ts";
 import { call, HOT_LEAD, postLead, uniqueEmail, type ErrorJson } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
@@ -104,6 +106,28 @@ describe("signed server-to-server posts", () => {
     await putSite("pk_server", { signingSecrets: [OLD, NEW], requireSignature: true });
     expect((await signedPost(OLD)).status).toBe(201);
     expect((await signedPost(NEW)).status).toBe(201);
+  });
+
+  it("rate-limits a whole site, signed posts included, with 429 and nothing stored", async () => {
+    // The same route on an env whose site limiter is a real one with a ceiling of 3 a minute.
+    const site = `pk_flood_${crypto.randomUUID().slice(0, 8)}`;
+    await putSite(site, { signingSecrets: [NEW], requireSignature: true });
+    const tight = { ...env, SITE_RATE_LIMITER: env.TEST_TIGHT_LIMITER };
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const raw = new TextEncoder().encode(JSON.stringify({ email: uniqueEmail() }));
+      const headers = { "content-type": "application/json", "x-site-key": site, "lead-router-signature": await signBody(NEW, raw) };
+      const ctx = createExecutionContext();
+      const res = await app.fetch(new Request("http://router.test/v1/leads", { method: "POST", body: raw, headers }), tight, ctx);
+      await waitOnExecutionContext(ctx);
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(res.headers.get("retry-after")).toBe("60");
+        expect(((await res.json()) as ErrorJson).error.code).toBe("rate_limited");
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 429, 429]);
+    expect(await count("SELECT count(*) AS n FROM leads WHERE site_id = ?", site)).toBe(3);
   });
 
   it("refuses a bad signature, a stale or future timestamp, and an unsigned post", async () => {
