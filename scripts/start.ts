@@ -6,10 +6,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { getPlatformProxy } from "wrangler";
 import { getDb } from "../src/db/client.ts";
 import { seedDefaults } from "../src/db/seed.ts";
 import { readModelDir } from "./lib/default-model.ts";
+import { localCrons, openLocalStorage } from "./lib/local-wrangler.ts";
 import { goOffline, offlineEnv } from "./lib/offline-env.ts";
 
 const PORT = process.env.PORT ?? "8787";
@@ -31,9 +31,9 @@ const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--loc
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
 const tokens = localTokens();
-const proxy = await getPlatformProxy<Env>({ persist: true, remoteBindings: false });
+const storage = await openLocalStorage();
 try {
-  await seedDefaults(getDb(proxy.env.DB), proxy.env.MODELS, {
+  await seedDefaults(getDb(storage.db), storage.models, {
     model: readModelDir(),
     tokens: [
       { name: "local crm (demo team)", secret: tokens.crm, scopes: ["crm:read", "crm:write"], teamId: "demo" },
@@ -41,7 +41,7 @@ try {
     ],
   });
 } finally {
-  await proxy.dispose();
+  await storage.dispose();
 }
 
 console.log(`
@@ -51,9 +51,23 @@ console.log(`
   (kept in ${TOKENS_FILE})
 `);
 
-const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--show-interactive-dev-session=false"], {
+const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false"], {
   stdio: "inherit",
   env: offlineEnv(),
 });
+
+// `wrangler dev` never fires cron triggers by itself; this fires wrangler.toml's on the minute, so SLA
+// re-routing, retries and monitoring run locally as they do deployed. LOCAL_CRON=off leaves them out.
+const crons = localCrons();
+const ticker =
+  process.env.LOCAL_CRON === "off" || crons.length === 0
+    ? undefined
+    : setInterval(() => {
+        for (const cron of crons) fetch(`http://127.0.0.1:${PORT}/__scheduled?cron=${encodeURIComponent(cron)}`).catch(() => undefined);
+      }, 60_000);
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => dev.kill(signal));
-dev.on("exit", (code) => process.exit(code ?? 0));
+dev.on("exit", (code) => {
+  clearInterval(ticker);
+  process.exit(code ?? 0);
+});

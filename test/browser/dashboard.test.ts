@@ -9,8 +9,9 @@ import { join } from "node:path";
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getPlatformProxy, unstable_startWorker } from "wrangler";
+import { unstable_startWorker } from "wrangler";
 import { readModelDir } from "../../scripts/lib/default-model.ts";
+import { openLocalStorage } from "../../scripts/lib/local-wrangler.ts";
 import { CHROMIUM } from "./install-chromium.ts";
 import { goOffline } from "../../scripts/lib/offline-env.ts";
 import { getDb } from "../../src/db/client.ts";
@@ -29,11 +30,11 @@ let base = "";
 const dirs: string[] = [];
 
 async function seedStorage(persist: string) {
-  // The dev server keeps its state under <persist>/v3; the platform proxy takes that folder itself.
-  const proxy = await getPlatformProxy<Env>({ configPath: "wrangler.toml", persist: { path: join(persist, "v3") }, remoteBindings: false });
+  // The dev server keeps its state under <persist>/v3.
+  const { db, models, dispose } = await openLocalStorage(join(persist, "v3"));
   try {
-    for (const m of await readD1Migrations("migrations")) await proxy.env.DB.batch(m.queries.map((q) => proxy.env.DB.prepare(q)));
-    await seedDefaults(getDb(proxy.env.DB), proxy.env.MODELS, {
+    for (const m of await readD1Migrations("migrations")) await db.batch(m.queries.map((q) => db.prepare(q)));
+    await seedDefaults(getDb(db), models, {
       model: readModelDir(),
       tokens: [
         { name: "browser admin", secret: ADMIN, scopes: ["admin"], teamId: null },
@@ -41,7 +42,7 @@ async function seedStorage(persist: string) {
       ],
     });
   } finally {
-    await proxy.dispose();
+    await dispose();
   }
 }
 
