@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000]`: latency of POST /v1/leads against a
  * running router (`npm start`; run the bench right after a fresh start to see the cold first lead),
- * measured from this separate process, against a floor of the same runtime doing one D1 insert. Also:
+ * measured from this separate process, against a floor of the same runtime doing one D1 insert, and a
+ * second one making the lead path's four calls alone (rate limit, two D1 batches, a Durable Object). Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
  * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
  */
@@ -56,10 +57,13 @@ const peakMiB = peakRssMiB(routerPids);
 // The floor: the same runtime, one D1 insert per request, the same body.
 const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", 8788, ".wrangler/bench-floor");
 const floorResults: PostResult[] = [];
+const callsResults: PostResult[] = [];
 let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number };
 try {
   for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
   for (let i = 1; i <= count; i++) floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run)));
+  for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
+  for (let i = 1; i <= count; i++) callsResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/calls"));
   hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;
 } finally {
   await floorWorker.stop();
@@ -79,10 +83,12 @@ const upload = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(d
 
 const leadsSummary = summary(leadResults);
 const floorSummary = summary(floorResults);
-console.log(`\nPOST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert\n`);
-console.log("| measure | leads (ms) | floor (ms) | ratio |\n|---|---|---|---|");
+const callsSummary = summary(callsResults);
+console.log(`\nPOST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert; then to one making the lead path's four calls alone\n`);
+console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the four calls alone (ms) | ratio |\n|---|---|---|---|---|---|");
 for (const k of ["p50", "p90", "p99", "mean"] as const) {
-  console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${(leadsSummary[k] / floorSummary[k]).toFixed(2)}× |`);
+  const ratio = (of: number) => `${(leadsSummary[k] / of).toFixed(2)}×`;
+  console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${ratio(floorSummary[k])} | ${fmt(callsSummary[k])} | ${ratio(callsSummary[k])} |`);
 }
 console.log(`\nFirst lead (cold on a fresh \`npm start\`): ${fmt(first.ms)} ms; its stages: ${[...first.timing].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
@@ -102,3 +108,8 @@ console.log(`Router runtime peak RSS (workerd VmHWM): ${peakMiB.toFixed(0)} MiB`
 console.log(`Upload (wrangler deploy --dry-run): ${upload ? `${upload[1]} raw, ${upload[2]} gzip` : "not found in wrangler's output"}`);
 console.log(`Statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
 if ([...statuses].some(([s]) => s >= 300)) process.exitCode = 1;
+const floorFailures = [...floorResults, ...callsResults].filter((r) => r.status !== 201).length;
+if (floorFailures > 0) {
+  console.log(`Floor answers other than 201: ${floorFailures} (its figures do not count)`);
+  process.exitCode = 1;
+}

@@ -4,7 +4,8 @@
  *
  * `GET /hops?n=` also times, inside the runtime, each kind of call the lead path makes in sequence — a
  * Rate Limiting check, a D1 batch, a Durable Object RPC — so the gap to the floor can be read as a sum of
- * round trips.
+ * round trips. `POST /calls` makes the lead path's four calls and nothing else (no parsing, scoring or
+ * routing): a second floor, the one the design's required round trips set.
  */
 import { DurableObject } from "cloudflare:workers";
 
@@ -47,6 +48,18 @@ export default {
     if (request.method !== "POST") return Response.json({ status: "ok" });
     const body = await request.text();
     const id = crypto.randomUUID();
+    if (url.pathname === "/calls") {
+      // As a lead: rate limit; store and read the routing facts in one batch; reserve on a rep's object;
+      // write the decision batch (supersede, decision, lineage, lead status).
+      if (!(await env.LIMITER.limit({ key: "site" })).success) return Response.json({ error: "limited" }, { status: 429 });
+      const insert = (key: string, text: string) => env.DB.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(key, text, Date.now());
+      const read = () => env.DB.prepare("SELECT id, body FROM pings WHERE id > ?1 ORDER BY id LIMIT 10").bind(id);
+      const touch = (key: string) => env.DB.prepare("UPDATE pings SET at = ?2 WHERE id = ?1").bind(key, Date.now());
+      await env.DB.batch([insert(id, body), read(), read(), read()]);
+      await env.COUNTER.getByName(`rep-${id.charCodeAt(0) % 10}`).bump();
+      await env.DB.batch([touch(`${id}:previous`), insert(`${id}:decision`, id), insert(`${id}:lineage`, body), touch(id)]);
+      return Response.json({ id }, { status: 201 });
+    }
     await env.DB.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(id, body, Date.now()).run();
     return Response.json({ id }, { status: 201 });
   },

@@ -38,11 +38,11 @@ export async function api<T = unknown>(base: URL, token: string, method: string,
 export type PostResult = { ms: number; status: number; timing: Map<string, number>; body: string };
 
 /** Posts a lead signed with the site's secret (server-to-server: not limited per client IP). */
-export async function postSignedLead(base: URL, siteKey: string, secret: string, lead: unknown): Promise<PostResult> {
+export async function postSignedLead(base: URL, siteKey: string, secret: string, lead: unknown, path = "/v1/leads"): Promise<PostResult> {
   const body = new TextEncoder().encode(JSON.stringify(lead));
   const headers = { "content-type": "application/json", "x-site-key": siteKey, "lead-router-signature": await signBody(secret, body) };
   const t0 = performance.now();
-  const res = await fetch(new URL("/v1/leads", base), { method: "POST", headers, body });
+  const res = await fetch(new URL(path, base), { method: "POST", headers, body });
   const text = await res.text();
   return { ms: performance.now() - t0, status: res.status, timing: parseServerTiming(res.headers.get("server-timing")), body: text };
 }
