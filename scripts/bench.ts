@@ -62,9 +62,9 @@ let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: numbe
 try {
   for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
   for (let i = 1; i <= count; i++) floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run)));
+  hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;
   for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
   for (let i = 1; i <= count; i++) callsResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/calls"));
-  hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;
 } finally {
   await floorWorker.stop();
 }
