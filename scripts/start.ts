@@ -56,8 +56,9 @@ const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", 
   env: offlineEnv(),
 });
 
-// `wrangler dev` never fires cron triggers by itself; this fires wrangler.toml's on the minute, so SLA
-// re-routing, retries and monitoring run locally as they do deployed. LOCAL_CRON=off leaves them out.
+// `wrangler dev` never fires cron triggers by itself; this fires wrangler.toml's every minute (its one
+// trigger is `* * * * *`), so SLA re-routing, retries and monitoring run locally as they do deployed.
+// LOCAL_CRON=off leaves them out.
 const crons = localCrons();
 const ticker =
   process.env.LOCAL_CRON === "off" || crons.length === 0
