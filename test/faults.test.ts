@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { signBody } from "../src/intake/signature.ts";
 import { retryPendingLeads } from "../src/scheduled.ts";
 import { HOT_LEAD, call, postLead, uniqueEmail } from "./helpers.ts";
@@ -41,6 +41,8 @@ async function breakCapacity(repId: string): Promise<{ restore: () => Promise<vo
 }
 
 describe("faults", () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it("active model missing from R2 → rule-only routing, the lead kept, an alert until the model is back", async () => {
     await env.MODELS.delete(await activeArtifactKey());
     const res = await postLead({ ...HOT_LEAD, email: uniqueEmail() });
@@ -71,9 +73,12 @@ describe("faults", () => {
 
   it("D1 failing every decision write for a while → leads kept pending, each decided exactly once by the retry, no hold leaked", async () => {
     await env.DB.prepare("CREATE TRIGGER injected_failure BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'injected D1 failure'); END").run();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const posted = await Promise.all(Array.from({ length: 6 }, () => postLead({ ...HOT_LEAD, email: uniqueEmail() })));
     expect(posted.map((r) => r.status)).toEqual(Array(6).fill(202));
     const ids = await Promise.all(posted.map(async (r) => ((await r.json()) as Posted).lead.id));
+    const failures = logged.mock.calls.filter(([message]) => message === "decision failed; lead kept pending").map(([, id]) => id);
+    expect(failures.sort()).toEqual([...ids].sort());
     for (const rep of ["rep_ada", "rep_grace", "rep_alan", "rep_katherine", "rep_linus"]) {
       const snap = await env.REP_CAPACITY.getByName(rep).snapshot({ maxOpen: 100, maxPerDay: 100, timezone: "UTC" });
       expect(snap.open + snap.held).toBe(0);

@@ -1,11 +1,19 @@
-import { exports } from "cloudflare:workers";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import worker from "../src/index.ts";
 import { TOKENS } from "./setup.ts";
 
 export const BASE = "http://router.test";
 
-/** Calls the Worker's own fetch handler (inside workerd), as a client would. */
-export function call(path: string, init: RequestInit = {}): Promise<Response> {
-  return exports.default.fetch(new Request(`${BASE}${path}`, init));
+/**
+ * Calls the Worker's fetch handler (inside workerd) as a client would, then waits for the work it left
+ * running after the answer (ctx.waitUntil: a reservation's confirm), so none of it lands in the next test.
+ */
+export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await worker.fetch(new Request(`${BASE}${path}`, init), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export function postLead(body: unknown, headers: Record<string, string> = {}): Promise<Response> {

@@ -1,15 +1,19 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { retryPendingLeads } from "../src/scheduled.ts";
 import { HOT_LEAD, postLead, uniqueEmail } from "./helpers.ts";
 
 describe("a lead whose decision cannot be written", () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it("is kept pending with its hold released, and the cron trigger decides it later", async () => {
     // Break the decision write: the lineage table is gone for a moment.
     await env.DB.prepare("ALTER TABLE lineage RENAME TO lineage_away").run();
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const res = await postLead({ ...HOT_LEAD, email: uniqueEmail() });
     expect(res.status).toBe(202);
     const { lead } = (await res.json()) as { lead: { id: string; status: string } };
+    expect(logged).toHaveBeenCalledWith("decision failed; lead kept pending", lead.id, expect.any(Error));
     expect(lead.status).toBe("pending");
     const row = await env.DB.prepare("SELECT status, attempts, last_error FROM leads WHERE id = ?").bind(lead.id).first<{ status: string; attempts: number; last_error: string }>();
     expect(row).toMatchObject({ status: "pending", attempts: 1 });
