@@ -8,10 +8,11 @@ export const BASE = "http://router.test";
 /**
  * Calls the Worker's fetch handler (inside workerd) as a client would, then waits for the work it left
  * running after the answer (ctx.waitUntil: a reservation's confirm), so none of it lands in the next test.
+ * `bindings` swaps in another env (a test's stand-in binding).
  */
-export async function call(path: string, init: RequestInit = {}): Promise<Response> {
+export async function call(path: string, init: RequestInit = {}, bindings: Env = env): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await worker.fetch(new Request(`${BASE}${path}`, init), env, ctx);
+  const res = await worker.fetch(new Request(`${BASE}${path}`, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }

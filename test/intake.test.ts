@@ -1,7 +1,5 @@
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { app } from "../src/app.ts";
 import { signBody } from "../src/intake/signature.ts";
 import { call, HOT_LEAD, postLead, uniqueEmail, type ErrorJson } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
@@ -117,9 +115,7 @@ describe("signed server-to-server posts", () => {
     for (let i = 0; i < 5; i++) {
       const raw = new TextEncoder().encode(JSON.stringify({ email: uniqueEmail() }));
       const headers = { "content-type": "application/json", "x-site-key": site, "lead-router-signature": await signBody(NEW, raw) };
-      const ctx = createExecutionContext();
-      const res = await app.fetch(new Request("http://router.test/v1/leads", { method: "POST", body: raw, headers }), tight, ctx);
-      await waitOnExecutionContext(ctx);
+      const res = await call("/v1/leads", { method: "POST", body: raw, headers }, tight);
       statuses.push(res.status);
       if (res.status === 429) {
         expect(res.headers.get("retry-after")).toBe("60");

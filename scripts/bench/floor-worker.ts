@@ -21,6 +21,10 @@ export class Counter extends DurableObject {
 
 let ready: Promise<unknown> | undefined;
 
+const insertPing = (db: D1Database, id: string, body: string) => db.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(id, body, Date.now());
+// Small indexed reads, as the lead's are (reps by team, territories, accounts by domain).
+const readPings = (db: D1Database, after: string) => db.prepare("SELECT id, body FROM pings WHERE id > ?1 ORDER BY id LIMIT 10").bind(after);
+
 async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(i);
@@ -35,9 +39,8 @@ export default {
     if (request.method === "GET" && url.pathname === "/hops") {
       const n = Math.min(Number(url.searchParams.get("n") ?? 500), 5_000);
       const counter = env.COUNTER.getByName("bench");
-      const insert = (i: number) => env.DB.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(crypto.randomUUID(), `hop ${i}`, Date.now());
-      // Small indexed reads, as the lead's are (reps by team, territories, accounts by domain).
-      const read = () => env.DB.prepare("SELECT id, body FROM pings WHERE id > ?1 ORDER BY id LIMIT 10").bind(crypto.randomUUID());
+      const insert = (i: number) => insertPing(env.DB, crypto.randomUUID(), `hop ${i}`);
+      const read = () => readPings(env.DB, crypto.randomUUID());
       return Response.json({
         n,
         rateLimitMs: await timed(n, (i) => env.LIMITER.limit({ key: `k${i % 8}` })),
@@ -53,15 +56,13 @@ export default {
       // As a lead: rate limit; store and read the routing facts in one batch; reserve on a rep's object;
       // write the decision batch (supersede, decision, lineage, lead status).
       if (!(await env.LIMITER.limit({ key: "site" })).success) return Response.json({ error: "limited" }, { status: 429 });
-      const insert = (key: string, text: string) => env.DB.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(key, text, Date.now());
-      const read = () => env.DB.prepare("SELECT id, body FROM pings WHERE id > ?1 ORDER BY id LIMIT 10").bind(id);
       const touch = (key: string) => env.DB.prepare("UPDATE pings SET at = ?2 WHERE id = ?1").bind(key, Date.now());
-      await env.DB.batch([insert(id, body), read(), read(), read()]);
+      await env.DB.batch([insertPing(env.DB, id, body), readPings(env.DB, id), readPings(env.DB, id), readPings(env.DB, id)]);
       await env.COUNTER.getByName(`rep-${id.charCodeAt(0) % 10}`).bump();
-      await env.DB.batch([touch(`${id}:previous`), insert(`${id}:decision`, id), insert(`${id}:lineage`, body), touch(id)]);
+      await env.DB.batch([touch(`${id}:previous`), insertPing(env.DB, `${id}:decision`, id), insertPing(env.DB, `${id}:lineage`, body), touch(id)]);
       return Response.json({ id }, { status: 201 });
     }
-    await env.DB.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(id, body, Date.now()).run();
+    await insertPing(env.DB, id, body).run();
     return Response.json({ id }, { status: 201 });
   },
 };
