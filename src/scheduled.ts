@@ -4,7 +4,7 @@ import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
 import { decisions, leads } from "./db/schema.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
-import { decideLead } from "./routing/decide.ts";
+import { decideLead } from "./routing/decide-lead.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignArm, bucketOf, HOLDOUT } from "../src/monitoring/assignment.ts";
+import { assignArm, bucketOf, HOLDOUT } from "../src/routing/experiment-arm.ts";
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => `lead_${i.toString(36)}_${(i * 7919) % 1000}`);
 

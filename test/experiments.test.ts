@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignArm, HOLDOUT } from "../src/monitoring/assignment.ts";
+import { assignArm, HOLDOUT } from "../src/routing/experiment-arm.ts";
 import { DEFAULT_POLICY } from "../src/routing/policy.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { call, type ErrorJson } from "./helpers.ts";

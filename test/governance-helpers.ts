@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { getDb } from "../src/db/client.ts";
 import { leads } from "../src/db/schema.ts";
 import { newId } from "../src/lib/hashing.ts";
-import { decideLead } from "../src/routing/decide.ts";
+import { decideLead } from "../src/routing/decide-lead.ts";
 import { calibrate } from "../src/scoring/calibration.ts";
 import { computeFeatures } from "../src/scoring/features.ts";
 import type { Calibration, Manifest } from "../src/scoring/manifest.ts";

@@ -1,14 +1,10 @@
 import { applyD1Migrations, reset } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
-import { forgetCapacityHints } from "../src/capacity/capacity-client.ts";
 import { getDb } from "../src/db/client.ts";
 import { seedDefaults } from "../src/db/seed.ts";
-import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
-import { invalidateExperiments } from "../src/monitoring/experiments.ts";
-import { invalidatePolicy } from "../src/routing/policy-store.ts";
+import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
-import { dropModelCaches } from "../src/scoring/model-store.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -39,11 +35,8 @@ beforeEach(async () => {
   await reset();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await emptyAllTables();
-  dropModelCaches();
-  invalidatePolicy();
-  invalidateExperiments();
-  invalidateDriftRuns();
-  forgetCapacityHints();
+  // As a fresh isolate: every per-isolate cache (sites, policy, models, experiments, drift, facts, hints) empty.
+  invalidateAllCaches();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [

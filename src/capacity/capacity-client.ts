@@ -1,5 +1,6 @@
 import type { RepRow } from "../db/routing-facts.ts";
 import { localDay } from "../lib/time.ts";
+import { registerCache } from "../lib/ttl-cache.ts";
 import { hasRoom } from "../routing/rank.ts";
 import type { CapacitySnapshot, RepCaps, ReserveResult } from "./rep-capacity.ts";
 
@@ -19,6 +20,7 @@ const hints = new Map<string, { at: number; counters: Counters }>();
 export function forgetCapacityHints(): void {
   hints.clear();
 }
+registerCache({ invalidate: forgetCapacityHints });
 
 export function capsOf(rep: Pick<RepRow, "maxOpen" | "maxPerDay" | "timezone">): RepCaps {
   return { maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay, timezone: rep.timezone };

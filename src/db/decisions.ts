@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
-import { decisions, leads, lineage, reps } from "./schema.ts";
+import { decisions, leads, lineage, repFactsVersions, reps } from "./schema.ts";
 
 export type DecisionRow = typeof decisions.$inferSelect;
 export type LineageRow = typeof lineage.$inferSelect;
@@ -27,11 +27,21 @@ export async function recordDecision(db: Db, decision: NewDecision, trail: NewLi
   ]);
 }
 
+/**
+ * A decision, its lineage as stored, and the rep facts set its candidates reference (`factsJson`, null for
+ * lineage written before 0004, whose candidates carry their facts). Expand with routing's decodeCandidates.
+ */
+/** A new lead's first decision and its lineage, as statements for the batch that stores the lead (storeDecidedLead). */
+export function firstDecisionStatements(db: Db, decision: NewDecision, trail: NewLineage): BatchItem<"sqlite">[] {
+  return [db.insert(decisions).values({ ...decision, isCurrent: true }), db.insert(lineage).values({ ...trail, decisionId: decision.id })];
+}
+
 export async function getDecisionWithLineage(db: Db, id: string) {
   const rows = await db
-    .select({ decision: decisions, lineage })
+    .select({ decision: decisions, lineage, factsJson: repFactsVersions.facts })
     .from(decisions)
     .innerJoin(lineage, eq(lineage.decisionId, decisions.id))
+    .leftJoin(repFactsVersions, sql`${repFactsVersions.hash} = json_extract(${lineage.candidates}, '$.facts')`)
     .where(eq(decisions.id, id));
   return rows[0];
 }

@@ -1,7 +1,7 @@
 import { and, asc, eq, lt, lte, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
-import { leadDedupe, leads, submissions } from "./schema.ts";
+import { idempotencyKeys, leadDedupe, leads, submissions } from "./schema.ts";
 
 export type LeadRow = typeof leads.$inferSelect;
 
@@ -63,4 +63,30 @@ export async function storeLeadOnce(
   const ownerId = owner[0]?.leadId;
   if (ownerId === undefined) throw new Error(`lead ${lead.id} was not stored`);
   return { result: ownerId === lead.id ? { stored: true, lead: row } : { stored: false, mergedInto: ownerId }, reads: results };
+}
+
+/**
+ * The lead path's one durable write: a new lead stored together with its decision in one D1 batch (one
+ * transaction). Its idempotency record (with the answer to replay) and its dedupe claim are plain inserts
+ * in the same batch, so a key already used or an email already claimed inside the window makes the whole
+ * batch fail and nothing of it lands; the caller then stores the lead the careful way (storeLeadOnce, with
+ * claimKey) to learn which it was. `statements` are the decision's (decision, lineage, review hold…).
+ */
+export async function storeDecidedLead(
+  db: Db,
+  lead: typeof leads.$inferInsert,
+  windowMs: number,
+  idempotency: { siteId: string; key: string; requestHash: string; status: number; body: string } | null,
+  statements: readonly BatchItem<"sqlite">[],
+): Promise<void> {
+  const claims: BatchItem<"sqlite">[] = [];
+  if (windowMs > 0) {
+    const mine = and(eq(leadDedupe.siteId, lead.siteId), eq(leadDedupe.email, lead.email));
+    claims.push(
+      db.delete(leadDedupe).where(and(mine, lte(leadDedupe.expiresAt, lead.receivedAt))),
+      db.insert(leadDedupe).values({ siteId: lead.siteId, email: lead.email, leadId: lead.id, expiresAt: lead.receivedAt + windowMs }),
+    );
+  }
+  if (idempotency) claims.push(db.insert(idempotencyKeys).values(idempotency));
+  await db.batch([db.insert(leads).values(lead), ...claims, ...statements] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }

@@ -135,6 +135,16 @@ export const decisions = sqliteTable(
   ],
 );
 
+/**
+ * Each distinct set of rep facts a decision's candidates had, stored once and referenced from lineage by
+ * hash (sha256 of the canonical JSON), so lineage grows with leads, not leads × reps (0004).
+ */
+export const repFactsVersions = sqliteTable("rep_facts_versions", {
+  hash: text("hash").primaryKey(),
+  facts: text("facts").notNull(),
+  createdAt: createdAt(),
+});
+
 export const lineage = sqliteTable("lineage", {
   decisionId: text("decision_id").primaryKey(),
   inputHash: text("input_hash").notNull(),
@@ -142,7 +152,10 @@ export const lineage = sqliteTable("lineage", {
   features: text("features", { mode: "json" }).notNull(),
   vector: text("vector", { mode: "json" }).notNull(),
   reasons: text("reasons", { mode: "json" }).notNull(),
-  /** Candidates considered, in rank order, with the capacity snapshot each showed. */
+  /**
+   * Candidates considered, in rank order, with the capacity snapshot each showed: compact, referencing a
+   * `rep_facts_versions` row (src/routing/lineage-codec.ts); rows written before 0004 hold the full list.
+   */
   candidates: text("candidates", { mode: "json" }).notNull(),
   timings: text("timings", { mode: "json" }).notNull(),
   /** The shadow model's score of the same lead, if one was live: logged, never routed on. */

@@ -9,6 +9,7 @@ import { computeFeatures, featureColumns } from "../scoring/features.ts";
 import type { Manifest } from "../scoring/manifest.ts";
 import { driftReport, type DriftReport } from "./psi.ts";
 import { decisionsInWindow, latestPerLead, type WindowRow } from "./window.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
 
 export type DriftCheck = DriftReport & { id: number; modelName: string; modelVersion: string; windowFrom: number; windowTo: number };
 
@@ -64,19 +65,14 @@ type DriftRun = Awaited<ReturnType<typeof latestDriftRun>>;
 
 /** How long an isolate trusts the latest drift run it read (as for the active policy): checks run on the cron. */
 const DRIFT_RUN_TTL_MS = 5_000;
-// Resolved rows only, never a pending query: another request must not await this one's I/O.
-const latestRuns = new Map<string, { at: number; value: DriftRun }>();
+const latestRuns = ttlCache<string, DriftRun>(DRIFT_RUN_TTL_MS);
 
 export function invalidateDriftRuns(): void {
-  latestRuns.clear();
+  latestRuns.invalidate();
 }
 
-async function cachedDriftRun(env: Env, modelName: string): Promise<DriftRun> {
-  const hit = latestRuns.get(modelName);
-  if (hit && Date.now() - hit.at <= DRIFT_RUN_TTL_MS) return hit.value;
-  const value = await latestDriftRun(getDb(env.DB), modelName);
-  latestRuns.set(modelName, { at: Date.now(), value });
-  return value;
+function cachedDriftRun(env: Env, modelName: string): Promise<DriftRun> {
+  return latestRuns.get(modelName, () => latestDriftRun(getDb(env.DB), modelName));
 }
 
 /**

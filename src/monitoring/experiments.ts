@@ -1,57 +1,9 @@
-import { eq } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
-import { experiments } from "../db/schema-governance.ts";
-import { getActivePolicy, getPolicyVersion, type ActivePolicy } from "../routing/policy-store.ts";
-import { getLiveModels, getModelVersion, type LiveModels } from "../scoring/model-store.ts";
-import { assignArm, HOLDOUT } from "./assignment.ts";
+import { assignArm, HOLDOUT, type ExperimentRow } from "../routing/experiment-arm.ts";
 import { differenceInterval, quantile, wilsonInterval } from "./stats.ts";
 import { decisionsInWindow, latestPerLead, outcomesInWindow } from "./window.ts";
 
-export type ExperimentRow = typeof experiments.$inferSelect;
-
-/** How long an isolate trusts its list of running experiments (as for the active policy). */
-const EXPERIMENTS_TTL_MS = 5_000;
-// The resolved rows are cached, never the query's promise: a promise tied to one request's I/O must not be
-// awaited by another (workerd cancels or hangs it when the first request ends).
-let cached: { at: number; value: ExperimentRow[] } | undefined;
-
-export function invalidateExperiments(): void {
-  cached = undefined;
-}
-
-export async function runningExperiments(env: Env): Promise<ExperimentRow[]> {
-  const now = Date.now();
-  if (cached && now - cached.at <= EXPERIMENTS_TTL_MS) return cached.value;
-  const value = await getDb(env.DB).select().from(experiments).where(eq(experiments.status, "running"));
-  cached = { at: now, value };
-  return value;
-}
-
-/** The arm of `leadId` in the running experiment of `kind`, if there is one (holdout leads get the baseline). */
-async function armOf(env: Env, kind: ExperimentRow["kind"], leadId: string) {
-  const exp = (await runningExperiments(env).catch(() => [])).find((e) => e.kind === kind);
-  if (!exp) return undefined;
-  const name = assignArm(exp, leadId);
-  return name === HOLDOUT ? undefined : exp.arms.find((a) => a.name === name);
-}
-
-/** The policy a lead is routed under: its policy experiment arm's version, else the active one. */
-export async function policyForLead(env: Env, leadId: string): Promise<ActivePolicy> {
-  const arm = await armOf(env, "policy", leadId);
-  if (arm?.policyVersion !== undefined) {
-    const policy = await getPolicyVersion(env, arm.policyVersion).catch(() => undefined);
-    if (policy) return { version: arm.policyVersion, policy };
-  }
-  return getActivePolicy(env);
-}
-
-/** The models a lead is scored with: its model experiment arm's version as the routing model, else the active one. */
-export async function liveModelsForLead(env: Env, leadId: string): Promise<LiveModels> {
-  const [live, arm] = await Promise.all([getLiveModels(env, env.MODEL_NAME), armOf(env, "model", leadId)]);
-  if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;
-  const challenger = await getModelVersion(env, env.MODEL_NAME, arm.modelVersion).catch(() => undefined);
-  return challenger ? { ...live, active: challenger, error: undefined } : live;
-}
+export type { ExperimentRow };
 
 /**
  * Results of an experiment: each lead decided while it ran, in its arm (holdout included), joined to

@@ -9,7 +9,7 @@ import { createToken } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateSites } from "../intake/sites.ts";
-import { decideLead } from "../routing/decide.ts";
+import { decideLead } from "../routing/decide-lead.ts";
 import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 
 /** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */

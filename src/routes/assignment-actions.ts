@@ -7,7 +7,7 @@ import { leads } from "../db/schema.ts";
 import { requireScope, type TokenInfo } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
-import { decideLead } from "../routing/decide.ts";
+import { decideLead } from "../routing/decide-lead.ts";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { NoteBody, RejectBody } from "../schemas/crm.ts";
 

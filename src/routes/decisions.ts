@@ -10,6 +10,7 @@ import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { getPolicyVersion } from "../routing/policy-store.ts";
+import { decodeCandidates } from "../routing/lineage-codec.ts";
 import { replayDecision } from "../routing/replay.ts";
 import { readSnapshots } from "../capacity/capacity-client.ts";
 import { ReplayBody } from "../schemas/routing.ts";
@@ -22,9 +23,10 @@ export const decisions = new Hono<AppEnv>()
     const teamId = c.get("token").teamId;
     // Another team's decision answers like a missing one: its existence is not the caller's business.
     if (!found || (teamId !== null && found.decision.teamId !== teamId)) throw new ApiError("not_found", "no such decision");
-    const { decision, lineage } = found;
+    const { decision, lineage, factsJson } = found;
     const { decisionId: _, createdAt: __, ...trail } = lineage;
-    return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: trail });
+    const candidates = decodeCandidates(lineage.candidates, factsJson, (lineage.context as { now: number }).now);
+    return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: { ...trail, candidates } });
   })
   /** Recomputes a decision from its lineage, under its own or another model / policy version. */
   .post("/:id/replay", requireScope("admin"), async (c) => {
@@ -32,12 +34,14 @@ export const decisions = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));
     if (!found) throw new ApiError("not_found", "no such decision");
-    const { decision, lineage } = found;
+    const { decision, lineage, factsJson } = found;
+    const candidates = decodeCandidates(lineage.candidates, factsJson, (lineage.context as { now: number }).now);
     const lead = (await db.select().from(leads).where(eq(leads.id, decision.leadId)).get())!;
     const version = modelVersion ?? decision.modelVersion;
     const model = version ? await getModelVersion(c.env, decision.modelName ?? c.env.MODEL_NAME, version) : undefined;
     if (version && !model) throw new ApiError("not_found", `no model version ${version}`);
-    const policy = await getPolicyVersion(c.env, policyVersion ?? decision.policyVersion);
+    const usedPolicy = policyVersion ?? decision.policyVersion;
+    const policy = await getPolicyVersion(c.env, usedPolicy);
     if (!policy) throw new ApiError("not_found", `no policy version ${policyVersion}`);
     // Reps the original never considered are read as they are now (only another policy can reach them).
     const team = await teamFacts(db, decision.teamId);
@@ -46,6 +50,6 @@ export const decisions = new Hono<AppEnv>()
     const asOf = (lineage.provenance as { asOf?: number } | null)?.asOf ?? (lineage.context as { now: number }).now;
     const signals = model && usesSignals(model.manifest.features) ? (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)! : null;
     const featureInputs = featureInput(lead.payload as Record<string, unknown>, signals);
-    const result = await replayDecision({ decision, lineage, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots, featureInput: featureInputs });
+    const result = await replayDecision({ decision, lineage, candidates, policyVersion: usedPolicy, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots, featureInput: featureInputs });
     return c.json({ decisionId: decision.id, modelVersion: version ?? null, policyVersion: policyVersion ?? decision.policyVersion, ...result });
   });

@@ -2,8 +2,11 @@ import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
-import { markAttemptFailed, storeLeadOnce } from "../db/leads.ts";
-import { routingFactReads } from "../db/routing-facts.ts";
+import type { Db } from "../db/client.ts";
+import { firstDecisionStatements } from "../db/decisions.ts";
+import { storeDecidedLead, storeLeadOnce } from "../db/leads.ts";
+import type { leads as leadsTable } from "../db/schema.ts";
+import { releaseSlot } from "../capacity/capacity-client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow } from "../lib/validate.ts";
@@ -13,7 +16,9 @@ import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
-import { decideLead } from "../routing/decide.ts";
+import { confirmAfter, lineageWrite, noteFactsWritten, reserveForPlan } from "../routing/commit-decision.ts";
+import { summarise } from "../routing/decide.ts";
+import { loadDecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 
 type Ctx = Context<AppEnv>;
@@ -40,15 +45,50 @@ async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; si
   return { site, signed: false };
 }
 
-/** Per site always; per client IP for browser posts (a signed server posts for many people from one IP). */
-async function rateLimit(c: Ctx, site: SiteRow, signed: boolean): Promise<void> {
+/**
+ * Per site always; per client IP for browser posts (a signed server posts for many people from one IP).
+ * True when the post is within both limits.
+ */
+async function rateLimits(c: Ctx, siteId: string, signed: boolean): Promise<boolean> {
   const ip = c.req.header("cf-connecting-ip");
-  const checks = [c.env.SITE_RATE_LIMITER.limit({ key: `site:${site.id}` })];
+  const checks = [c.env.SITE_RATE_LIMITER.limit({ key: `site:${siteId}` })];
   if (ip && !signed) checks.push(c.env.IP_RATE_LIMITER.limit({ key: `ip:${ip}` }));
-  const results = await Promise.all(checks);
-  if (results.some((r) => !r.success)) {
-    c.header("Retry-After", "60");
-    throw new ApiError("rate_limited", "too many leads from this client or site; slow down");
+  return (await Promise.all(checks)).every((r) => r.success);
+}
+
+/** What the post answers, and the status to answer it with. */
+type Answer = { status: 200 | 201 | 202; text: string; replayed?: boolean };
+
+const json = (status: Answer["status"], payload: unknown): Answer => ({ status, text: JSON.stringify(payload) });
+
+/**
+ * The careful way to store a lead, when it is not routed (review) or when the one-batch write failed: the
+ * idempotency claim, then the lead stored once (or merged into the lead that owns its email inside the
+ * dedupe window), then the answer kept for the key. A routed lead stored this way is pending: the cron
+ * trigger decides it.
+ */
+async function storeCarefully(db: Db, lead: typeof leadsTable.$inferInsert, windowMs: number, idem: { siteId: string; key: string; requestHash: string } | null, failure: unknown): Promise<Answer> {
+  if (idem) {
+    const claim = await claimKey(db, idem.siteId, idem.key, idem.requestHash);
+    if (claim.kind === "conflict") throw new ApiError("conflict", claim.message);
+    if (claim.kind === "replay") return { status: claim.status as Answer["status"], text: claim.body, replayed: true };
+  }
+  try {
+    const row = failure === undefined ? lead : { ...lead, attempts: 1, lastError: String(failure).slice(0, 500) };
+    const { result: stored } = await storeLeadOnce(db, row, windowMs, newId("sub"));
+    let answer: Answer;
+    if (!stored.stored) answer = json(200, { lead: { id: stored.mergedInto, status: "merged" }, decision: null });
+    // Said as little as a normal acceptance: a bot learns nothing from the answer.
+    else if (lead.status === "review") answer = json(202, { lead: { id: lead.id, status: "received" }, decision: null });
+    else {
+      console.error("decision failed; lead kept pending", lead.id, failure);
+      answer = json(202, { lead: { id: lead.id, status: "pending" }, decision: null });
+    }
+    if (idem) await completeKey(db, idem.siteId, idem.key, answer.status, answer.text);
+    return answer;
+  } catch (err) {
+    if (idem) await releaseKey(db, idem.siteId, idem.key).catch(() => undefined);
+    throw err;
   }
 }
 
@@ -65,9 +105,17 @@ export const leads = new Hono<AppEnv>()
   )
   .post("/", async (c) => {
     const t0 = performance.now();
+    // The rate limits run beside parsing and authentication; their verdict is read once the site is known.
+    const headerKey = c.req.header("x-site-key") ?? c.req.query("site");
+    let limits = headerKey ? rateLimits(c, headerKey, c.req.header(SIGNATURE_HEADER) !== undefined) : undefined;
+    limits?.catch(() => undefined);
     const body = await readLeadBody(c.req.raw);
     const { site, signed } = await authenticate(c, body);
-    await rateLimit(c, site, signed);
+    limits ??= rateLimits(c, site.id, signed);
+    if (!(await limits)) {
+      c.header("Retry-After", "60");
+      throw new ApiError("rate_limited", "too many leads from this client or site; slow down");
+    }
     if (!signed && site.turnstileSecret) {
       const token = body.fields["cf-turnstile-response"];
       if (typeof token !== "string" || !(await verifyTurnstile(site.turnstileSecret, token, c.req.header("cf-connecting-ip")))) {
@@ -77,80 +125,68 @@ export const leads = new Hono<AppEnv>()
     const fields = Object.fromEntries(Object.entries(body.fields).filter(([k]) => !(CONTROL_FIELDS as readonly string[]).includes(k)));
     const input = parseOrThrow(LeadInputSchema, fields);
     const db = getDb(c.env.DB);
-    const inputHash = await sha256Hex(canonicalJson(input));
-
     const idemKey = c.req.header("idempotency-key");
-    if (idemKey !== undefined) {
-      if (!/^[\x21-\x7e]{1,255}$/.test(idemKey)) throw new ApiError("bad_request", "Idempotency-Key must be 1-255 visible ASCII characters");
-      const claim = await claimKey(db, site.id, idemKey, await sha256Hex(body.raw));
-      if (claim.kind === "conflict") throw new ApiError("conflict", claim.message);
-      if (claim.kind === "replay") {
-        return c.body(claim.body, claim.status as 201, { "content-type": "application/json", "idempotent-replayed": "true" });
-      }
-    }
-
+    if (idemKey !== undefined && !/^[\x21-\x7e]{1,255}$/.test(idemKey)) throw new ApiError("bad_request", "Idempotency-Key must be 1-255 visible ASCII characters");
+    const [inputHash, requestHash] = await Promise.all([sha256Hex(canonicalJson(input)), idemKey === undefined ? "" : sha256Hex(body.raw)]);
+    const idem = idemKey === undefined ? null : { siteId: site.id, key: idemKey, requestHash };
+    const suspicion = signed ? null : suspicionOf(body.fields, input.email, Date.now());
+    const lead = {
+      id: newId("lead"),
+      teamId: site.teamId,
+      siteId: site.id,
+      email: input.email,
+      payload: input,
+      inputHash,
+      status: suspicion ? ("review" as const) : ("pending" as const),
+      reviewReason: suspicion,
+      channel: signed ? "signed" : body.format,
+      attempts: 0,
+      lastError: null,
+      receivedAt: Date.now(),
+    };
+    const windowMs = site.dedupeWindowSeconds * 1000;
     const tParsed = performance.now();
-    try {
-      const suspicion = signed ? null : suspicionOf(body.fields, input.email, Date.now());
-      // A lead that will be routed reads its routing facts in the batch that stores it: one round trip.
-      const factReads = suspicion ? null : routingFactReads(db, site.teamId, input.email);
-      const { result: stored, reads } = await storeLeadOnce(
-        db,
-        {
-          id: newId("lead"),
-          teamId: site.teamId,
-          siteId: site.id,
-          email: input.email,
-          payload: input,
-          inputHash,
-          status: suspicion ? "review" : "pending",
-          reviewReason: suspicion,
-          channel: signed ? "signed" : body.format,
-          receivedAt: Date.now(),
-        },
-        site.dedupeWindowSeconds * 1000,
-        newId("sub"),
-        factReads?.reads,
-      );
-      let status: 200 | 201 | 202;
-      let payload: Record<string, unknown>;
-      if (!stored.stored) {
-        status = 200;
-        payload = { lead: { id: stored.mergedInto, status: "merged" }, decision: null };
-      } else if (suspicion) {
-        // Said as little as a normal acceptance: a bot learns nothing from the answer.
-        status = 202;
-        payload = { lead: { id: stored.lead.id, status: "received" }, decision: null };
-      } else {
-        const t1 = performance.now();
-        try {
-          const decision = await decideLead(c.env, stored.lead, {
-            facts: factReads?.collect(reads),
-            waitUntil: (work) => c.executionCtx.waitUntil(work),
-          });
-          const stages = { parse: tParsed - t0, store: t1 - tParsed, ...decision.timings };
-          c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
-          status = 201;
-          payload = { lead: { id: stored.lead.id, status: "decided" }, decision };
-        } catch (err) {
-          // The lead is stored: answer 202 and let the cron trigger retry the decision.
-          console.error("decision failed; lead kept pending", stored.lead.id, err);
-          await markAttemptFailed(db, stored.lead.id, String(err)).catch(() => undefined);
-          status = 202;
-          payload = { lead: { id: stored.lead.id, status: "pending" }, decision: null };
-        }
+
+    let answer: Answer | undefined;
+    let failure: unknown;
+    if (!suspicion) {
+      // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
+      // then store lead, decision and lineage in one batch: one remote write before the answer.
+      let held: string | null = null;
+      try {
+        const loaded = await loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> });
+        const t2 = performance.now();
+        const { context, plan } = await reserveForPlan(c.env, loaded.context, loaded.caps);
+        held = plan.repId;
+        const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots + performance.now() - t2 };
+        const decided = json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
+        const t3 = performance.now();
+        const write = await lineageWrite(db, plan, context.now, { ...timings, parse: tParsed - t0 });
+        await storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && { ...idem, status: decided.status, body: decided.text }, [
+          ...firstDecisionStatements(db, plan.decision, write.lineage),
+          ...write.extra,
+        ]);
+        noteFactsWritten([write.factsHash]);
+        // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
+        if (plan.repId) confirmAfter(c.env, plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
+        held = null;
+        const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
+        c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
+        answer = decided;
+      } catch (err) {
+        // A duplicate, a used key or a failed write: nothing of the batch landed. Free the hold first.
+        failure = err;
+        if (held) await releaseSlot(c.env, held, lead.id).catch(() => undefined);
       }
-      const text = JSON.stringify(payload);
-      if (idemKey !== undefined) await completeKey(db, site.id, idemKey, status, text);
-      const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
-      if (body.format === "form" && !wantsJson) {
-        const target = new URL(site.thankYouUrl ?? "/thanks", c.req.url);
-        target.searchParams.set("lead", String((payload.lead as { id: string }).id));
-        return c.redirect(target.toString(), 303);
-      }
-      return c.body(text, status, { "content-type": "application/json" });
-    } catch (err) {
-      if (idemKey !== undefined) await releaseKey(db, site.id, idemKey).catch(() => undefined);
-      throw err;
     }
+    answer ??= await storeCarefully(db, lead, windowMs, idem, failure);
+
+    if (answer.replayed) return c.body(answer.text, answer.status, { "content-type": "application/json", "idempotent-replayed": "true" });
+    const wantsJson = (c.req.header("accept") ?? "").includes("application/json");
+    if (body.format === "form" && !wantsJson) {
+      const target = new URL(site.thankYouUrl ?? "/thanks", c.req.url);
+      target.searchParams.set("lead", String((JSON.parse(answer.text) as { lead: { id: string } }).lead.id));
+      return c.redirect(target.toString(), 303);
+    }
+    return c.body(answer.text, answer.status, { "content-type": "application/json" });
   });

@@ -58,8 +58,8 @@ export const policiesApi = new Hono<AppEnv>()
       if (!parsed.success) throw new ApiError("validation_failed", `leads.${i}: ${parsed.error.issues[0]?.message}`);
       return { ref: `posted:${i}`, payload: parsed.data as Record<string, unknown> };
     });
-    const inputs = [...stored.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown> })), ...posted];
-    return c.json(await simulatePolicy(c.env, db, body.policy, body.teamId, inputs));
+    const inputs = [...stored.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown>, lead: l })), ...posted];
+    return c.json(await simulatePolicy(c.env, body.policy, body.teamId, inputs));
   })
   .post("/rollback", async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));

@@ -5,6 +5,7 @@ import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { accounts, reps, teams, territories } from "../db/schema.ts";
 import { auditReason } from "../lib/audit-reason.ts";
+import { invalidateRoutingFacts } from "../routing/facts-cache.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } from "../schemas/routing.ts";
@@ -15,6 +16,12 @@ import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } f
  * an audit row with before and after, in the same D1 batch as the change.
  */
 export const routingAdmin = new Hono<AppEnv>()
+  // Leads read routing facts from an isolate cache: a change here reaches this isolate's next lead at once
+  // (others within FACTS_TTL_MS).
+  .use(async (c, next) => {
+    await next();
+    if (c.req.method !== "GET") invalidateRoutingFacts();
+  })
   .get("/teams", async (c) => c.json({ data: await getDb(c.env.DB).select().from(teams) }))
   .put("/teams/:id", async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));

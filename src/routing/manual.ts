@@ -8,7 +8,7 @@ import { reps } from "../db/schema.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/hashing.ts";
 import { capsOf, confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
-import type { CandidateTrace } from "./route.ts";
+import type { CandidateTrace } from "./decide.ts";
 
 /** Who did what by hand, and why: kept in the decision's reason, its lineage and the audit log. */
 export type ManualAct = {

@@ -1,76 +1,81 @@
 import type { CapacitySnapshot } from "../capacity/rep-capacity.ts";
 import type { DecisionRow, LineageRow } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
-import { scorePayloads } from "../scoring/score.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
-import { planRoute, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
+import { scorePayloads } from "../scoring/score.ts";
+import { featureColumns } from "../scoring/features.ts";
+import { decide, type CandidateTrace } from "./decide.ts";
+import type { Attempt, DecisionContext } from "./decision-context.ts";
+import type { AccountFacts, RepFacts, TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
-import { reviewReasons } from "./review.ts";
-import type { CandidateTrace } from "./route.ts";
 
-type Context = { now: number; account: AccountFacts | null; territories: TerritoryFacts[]; excluded: string[] };
+type Recorded = { now: number; account: AccountFacts | null; territories: TerritoryFacts[]; excluded: string[]; trigger?: string | null };
 
-const REFUSED = new Set(["max_open", "max_per_day", "error"]);
+const TRIED = new Set(["reserved", "max_open", "max_per_day", "error"]);
 
 /**
- * Recomputes a decision from its lineage: the same payload, the recorded rep facts, capacity snapshots and
- * clock, under the recorded (or another) model and policy version. A rep whose Durable Object refused
- * the original reservation is taken as full, since that is what the object said at the time.
- * `extraReps` covers reps the original never considered (a policy whose tier uses another pool); their
- * capacity comes from `extraSnapshots`, so such a replay is marked inexact.
+ * Recomputes a decision from its lineage with the same pure `decide` live routing used: the same payload,
+ * the recorded rep facts, capacity snapshots, clock and what each rep's object answered, under the
+ * recorded (or another) model and policy version. `extraReps` covers reps the original never considered (a
+ * policy whose tier uses another pool); their capacity comes from `extraSnapshots`, so such a replay is
+ * marked inexact. `candidates` are the lineage's, expanded (decodeCandidates).
  */
 export async function replayDecision(input: {
   decision: DecisionRow;
   lineage: LineageRow;
+  candidates: CandidateTrace[];
   lead: LeadRow;
   model: LoadedModel | null;
   policy: Policy;
+  policyVersion: number;
   extraReps: RepFacts[];
   extraSnapshots: ReadonlyMap<string, CapacitySnapshot>;
   /** What the model's features read (the payload with signal aggregates as of the decision); default the payload. */
   featureInput?: Record<string, unknown>;
 }) {
-  const { decision, lineage, lead, model, policy } = input;
-  const context = lineage.context as Context;
-  const traces = lineage.candidates as CandidateTrace[];
+  const { decision, lineage, lead, model, policy, candidates: traces } = input;
+  const recorded = lineage.context as Recorded;
   const payload = lead.payload as Record<string, unknown>;
-  const probability = model ? (await scorePayloads(model, [input.featureInput ?? payload]))[0]!.probability : null;
+  const score = model ? (await scorePayloads(model, [input.featureInput ?? payload]))[0]! : null;
 
   const snapshots = new Map<string, CapacitySnapshot>();
+  const attempts = new Map<string, Attempt>();
   for (const t of traces) {
-    if (!t.snapshot) continue;
-    snapshots.set(t.repId, REFUSED.has(t.result) ? { ...t.snapshot, open: t.snapshot.maxOpen } : t.snapshot);
+    if (t.snapshot) snapshots.set(t.repId, t.snapshot);
+    if (TRIED.has(t.result)) attempts.set(t.repId, { result: t.result as Attempt["result"] });
   }
-  const recorded = new Set(traces.map((t) => t.repId));
-  const extra = input.extraReps.filter((r) => !recorded.has(r.id));
+  const seen = new Set(traces.map((t) => t.repId));
+  const extra = input.extraReps.filter((r) => !seen.has(r.id));
   for (const r of extra) {
     const s = input.extraSnapshots.get(r.id);
     if (s) snapshots.set(r.id, s);
   }
-  const plan = planRoute({
-    payload,
-    probability,
+  const context: DecisionContext = {
+    decisionId: decision.id,
+    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload, inputHash: lead.inputHash },
+    now: recorded.now,
     policy,
+    policyVersion: input.policyVersion,
+    model: model && score ? { name: model.name, version: model.version, sha256: model.sha256, columns: featureColumns(model.manifest.features) } : null,
+    score,
+    fallbackReason: score ? null : "replayed on rules",
+    shadow: null,
+    provenance: null,
     reps: [...traces.map((t) => t.facts), ...extra],
-    account: context.account,
-    territories: context.territories,
+    account: recorded.account,
+    territories: recorded.territories,
     snapshots,
-    excludeReps: new Set(context.excluded),
-    now: context.now,
-  });
-  // A decision the policy holds for review reserves nobody: it stays queued with no rep.
-  const held = plan.tier.pool !== null && reviewReasons(policy.review, { probability, dealValue: plan.dealValue, strategicAccount: context.account?.strategic ? context.account.domain : null }).length > 0;
-  const pick = held ? undefined : plan.candidates.find((c) => c.available);
-  const replayed = {
-    outcome: !plan.tier.pool ? "nurture" : pick ? "assigned" : "queued",
-    tier: plan.tier.name,
-    repId: pick?.repId ?? null,
-    probability,
+    attempts,
+    excludeReps: recorded.excluded ?? [],
+    supersedes: decision.supersedes,
+    trigger: recorded.trigger ?? null,
   };
+  const plan = decide(context);
+  const replayed = { outcome: plan.outcome, tier: plan.plan.tier.name, repId: plan.repId, probability: score?.probability ?? null };
   const original = { outcome: decision.outcome, tier: decision.tier, repId: decision.repId, probability: decision.probability };
   const differences = (Object.keys(original) as (keyof typeof original)[]).filter((k) =>
     k === "probability" ? Math.abs((original.probability ?? -1) - (replayed.probability ?? -1)) > 1e-9 : original[k] !== replayed[k],
   );
-  const usedExtra = pick !== undefined && !recorded.has(pick.repId);
+  const usedExtra = plan.repId !== null && !seen.has(plan.repId);
   return { original, replayed, same: differences.length === 0, differences, exact: !usedExtra };
 }

@@ -1,11 +1,8 @@
 import type { CapacitySnapshot } from "../capacity/rep-capacity.ts";
-import type { Db } from "../db/client.ts";
-import { accountsFor, repFacts, teamFacts } from "../db/routing-facts.ts";
-import { getLiveModels } from "../scoring/model-store.ts";
-import { scorePayloads } from "../scoring/score.ts";
-import { planRoute } from "./plan.ts";
+import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
+import { decide } from "./decide.ts";
+import { loadDecisionContext } from "./decision-context.ts";
 import type { Policy } from "./policy.ts";
-import { readSnapshots } from "../capacity/capacity-client.ts";
 
 export type SimulatedLead = {
   ref: string;
@@ -17,45 +14,47 @@ export type SimulatedLead = {
   stage: string | null;
 };
 
+/** A lead to simulate: a stored one (its id, email and arrival time feed signals as live), or a posted payload. */
+export type SimulationInput = { ref: string; payload: Record<string, unknown>; lead?: { id: string; email: string; receivedAt: number; inputHash: string } };
+
 /**
- * Runs a draft policy over leads and returns the assignments it would make. Reserves nothing: it plans
- * against a copy of the reps' current counters and counts its own assignments into that copy, so a rep
- * at cap stops receiving simulated leads just as it would live.
+ * Runs a draft policy over leads and returns the decisions it would make, through the same context loading
+ * and the same pure `decide` as live routing (the live model, signals, drift and skew guards; the team's
+ * facts). Reserves nothing: it decides against a copy of the reps' current counters and counts its own
+ * assignments into that copy, so a rep at cap stops receiving simulated leads just as it would live.
  */
-export async function simulatePolicy(env: Env, db: Db, policy: Policy, teamId: string, leads: { ref: string; payload: Record<string, unknown> }[]) {
-  const [models, team, accounts] = await Promise.all([
-    getLiveModels(env, env.MODEL_NAME),
-    teamFacts(db, teamId),
-    accountsFor(db, teamId, leads.map((l) => String(l.payload.email ?? ""))),
-  ]);
-  const scores = models.active ? await scorePayloads(models.active, leads.map((l) => l.payload)).catch(() => null) : null;
-  const { snapshots } = await readSnapshots(env, team.reps);
-  const working = new Map<string, CapacitySnapshot>([...snapshots].map(([k, v]) => [k, { ...v }]));
-  const facts = team.reps.map(repFacts);
-  const now = Date.now();
-  const results: SimulatedLead[] = leads.map((lead, i) => {
-    const probability = scores?.[i]?.probability ?? null;
-    const plan = planRoute({ payload: lead.payload, probability, policy, reps: facts, account: accounts[i] ?? null, territories: team.territories, snapshots: working, now });
-    const pick = plan.candidates.find((c) => c.available) ?? null;
-    if (pick) {
-      const s = working.get(pick.repId)!;
-      working.set(pick.repId, { ...s, held: s.held + 1, today: s.today + 1 });
+export async function simulatePolicy(env: Env, policy: Policy, teamId: string, leads: SimulationInput[]) {
+  const working = new Map<string, CapacitySnapshot>();
+  const results: SimulatedLead[] = [];
+  let mode: "model" | "rules" = "rules";
+  for (const input of leads) {
+    const lead = input.lead ?? { id: newId("sim"), email: String(input.payload.email ?? ""), receivedAt: Date.now(), inputHash: await sha256Hex(canonicalJson(input.payload)) };
+    const { context } = await loadDecisionContext(env, { ...lead, teamId, payload: input.payload }, { policy: { version: 0, policy } });
+    // Counters as this simulation has moved them: its own earlier assignments count.
+    const snapshots = new Map(context.snapshots);
+    for (const [repId, s] of working) snapshots.set(repId, s);
+    const plan = decide({ ...context, snapshots });
+    if (context.score) mode = "model";
+    if (plan.repId) {
+      const s = snapshots.get(plan.repId)!;
+      working.set(plan.repId, { ...s, held: s.held + 1, today: s.today + 1 });
     }
-    return {
-      ref: lead.ref,
-      probability,
-      tier: plan.tier.name,
-      escalated: plan.escalated,
-      outcome: !plan.tier.pool ? "nurture" : pick ? "assigned" : "queued",
-      repId: pick?.repId ?? null,
+    const pick = plan.candidates.find((c) => c.repId === plan.repId);
+    results.push({
+      ref: input.ref,
+      probability: context.score?.probability ?? null,
+      tier: plan.plan.tier.name,
+      escalated: plan.plan.escalated,
+      outcome: plan.outcome,
+      repId: plan.repId,
       stage: pick?.stage ?? null,
-    };
-  });
+    });
+  }
   const count = (key: (r: SimulatedLead) => string | null) =>
     results.reduce<Record<string, number>>((acc, r) => {
       const k = key(r) ?? "none";
       acc[k] = (acc[k] ?? 0) + 1;
       return acc;
     }, {});
-  return { mode: scores ? "model" : "rules", results, summary: { byTier: count((r) => r.tier), byRep: count((r) => r.repId), byOutcome: count((r) => r.outcome) } };
+  return { mode, results, summary: { byTier: count((r) => r.tier), byRep: count((r) => r.repId), byOutcome: count((r) => r.outcome) } };
 }

@@ -2,6 +2,7 @@ import { raiseAlert, resolveAlert } from "../db/alerts.ts";
 import { getDb } from "../db/client.ts";
 import { familyVersions, liveModels, parseManifest, type ModelRow } from "../db/models.ts";
 import { sha256Hex } from "../lib/hashing.ts";
+import { registerCache, ttlCache } from "../lib/ttl-cache.ts";
 import type { Manifest } from "./manifest.ts";
 import { createSession, type OrtSession } from "./ort.ts";
 
@@ -23,14 +24,14 @@ export const REGISTRY_TTL_MS = 5_000;
 // pending promise: a promise tied to one request's I/O must not be awaited by another request.
 const sessions = new Map<string, OrtSession>();
 const manifests = new Map<number, Manifest>();
-let registry: { name: string; at: number; value: { active?: ModelRow; shadow?: ModelRow } } | undefined;
+const registry = ttlCache<string, { active?: ModelRow; shadow?: ModelRow }>(REGISTRY_TTL_MS);
 // Registry rows of versions asked for by name (an experiment's challenger on every lead of its arm).
-const versionRows = new Map<string, { at: number; row: ModelRow }>();
+const versionRows = ttlCache<string, ModelRow | undefined>(REGISTRY_TTL_MS);
 
 /** Forgets which versions are live, so the next lead reads the registry again (after an admin change). */
 export function invalidateRegistry(): void {
-  registry = undefined;
-  versionRows.clear();
+  registry.invalidate();
+  versionRows.invalidate();
 }
 
 /** Drops every cached session and manifest, as a fresh isolate would start. */
@@ -40,6 +41,7 @@ export function dropModelCaches(): void {
   alerted.clear();
   invalidateRegistry();
 }
+registerCache({ invalidate: dropModelCaches });
 
 /** When this isolate last raised the `model_unavailable` alert, per model family: at most once a minute. */
 const alerted = new Map<string, number>();
@@ -93,17 +95,11 @@ export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: s
  * model cannot be loaded, `active` is undefined and `error` says why, so the caller routes on rules.
  */
 export async function getLiveModels(env: Env, name: string): Promise<LiveModels> {
-  const now = Date.now();
   let rows: { active?: ModelRow; shadow?: ModelRow };
-  if (registry && registry.name === name && now - registry.at <= REGISTRY_TTL_MS) {
-    rows = registry.value;
-  } else {
-    try {
-      rows = await liveModels(getDb(env.DB), name);
-    } catch (err) {
-      return { error: `model registry unavailable: ${String(err)}` };
-    }
-    registry = { name, at: now, value: rows };
+  try {
+    rows = await registry.get(name, () => liveModels(getDb(env.DB), name));
+  } catch (err) {
+    return { error: `model registry unavailable: ${String(err)}` };
   }
   const [active, shadow] = await Promise.allSettled([
     rows.active ? cachedModel(env.MODELS, rows.active) : Promise.resolve(undefined),
@@ -122,12 +118,11 @@ export async function getLiveModels(env: Env, name: string): Promise<LiveModels>
 /** One version of a model family, loaded (for replay under another version). Undefined if unknown. */
 export async function getModelVersion(env: Env, name: string, version: string): Promise<LoadedModel | undefined> {
   const key = `${name}@${version}`;
-  const hit = versionRows.get(key);
-  let row = hit && Date.now() - hit.at <= REGISTRY_TTL_MS ? hit.row : undefined;
+  const row = await versionRows.get(key, async () => (await familyVersions(getDb(env.DB), name)).find((r) => r.version === version));
+  // An unknown version is not remembered: it may be uploaded a moment later.
   if (!row) {
-    row = (await familyVersions(getDb(env.DB), name)).find((r) => r.version === version);
-    if (!row) return undefined;
-    versionRows.set(key, { at: Date.now(), row });
+    versionRows.invalidate(key);
+    return undefined;
   }
   return cachedModel(env.MODELS, row);
 }

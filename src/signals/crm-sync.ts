@@ -1,3 +1,4 @@
+import { invalidateRoutingFacts } from "../routing/facts-cache.ts";
 import { and, desc, eq } from "drizzle-orm";
 import { auditRow } from "../db/audit.ts";
 import type { Db } from "../db/client.ts";
@@ -30,5 +31,6 @@ export async function applyOwnerChanges(db: Db, teamId: string, events: readonly
     ]);
     changed.push(domain);
   }
+  if (changed.length > 0) invalidateRoutingFacts();
   return changed;
 }

@@ -2,7 +2,7 @@ import { and, eq, inArray, like, ne, or } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { decisions, leads } from "../db/schema.ts";
 import type { NewSignalEvent } from "../db/signals.ts";
-import { decideLead } from "../routing/decide.ts";
+import { decideLead } from "../routing/decide-lead.ts";
 
 /** Leads re-scored per events request at most; the rest wait for their next signal or the queue drain. */
 export const MAX_RESCORES = 100;

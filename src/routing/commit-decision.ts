@@ -1,0 +1,86 @@
+import type { BatchItem } from "drizzle-orm/batch";
+import { confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
+import type { RepCaps } from "../capacity/rep-capacity.ts";
+import type { Db } from "../db/client.ts";
+import { recordDecision, type NewLineage } from "../db/decisions.ts";
+import { repFactsVersions } from "../db/schema.ts";
+import { reviewHolds } from "../db/schema-signals.ts";
+import { registerCache } from "../lib/ttl-cache.ts";
+import type { DecisionContext } from "./decision-context.ts";
+import { decide, type DecisionPlan } from "./decide.ts";
+import { encodeCandidates } from "./lineage-codec.ts";
+
+/**
+ * Asks the reps' Durable Objects in the plan's order until one holds a slot: decide, reserve the pick, record
+ * its answer in the context, decide again. The object, not the snapshot, decides: a rep that filled up
+ * since its snapshot refuses and the next is tried. Returns the final context and plan (its `reserveNext`
+ * is null). Nothing is reserved for a plan held for review or with no rep.
+ */
+export async function reserveForPlan(env: Env, start: DecisionContext, caps: ReadonlyMap<string, RepCaps>): Promise<{ context: DecisionContext; plan: DecisionPlan }> {
+  const ttlMs = Number(env.RESERVATION_TTL_SECONDS) * 1000;
+  let context = start;
+  for (;;) {
+    const plan = decide(context);
+    const repId = plan.reserveNext;
+    if (!repId) return { context, plan };
+    const attempts = new Map(context.attempts);
+    try {
+      const res = await reserveSlot(env, repId, context.lead.id, caps.get(repId)!, ttlMs);
+      attempts.set(repId, res.ok ? { result: "reserved" } : { result: res.reason });
+    } catch (err) {
+      attempts.set(repId, { result: "error", detail: String(err) });
+    }
+    context = { ...context, attempts };
+  }
+}
+
+// Facts sets this isolate has seen committed: their row exists, so a decision need not send it again.
+const writtenFacts = new Set<string>();
+registerCache({ invalidate: () => writtenFacts.clear() });
+
+/** Marks the facts sets of committed decisions as stored (call after the batch succeeded). */
+export function noteFactsWritten(hashes: readonly string[]): void {
+  for (const h of hashes) writtenFacts.add(h);
+}
+
+/**
+ * The lineage row to store for a plan (candidates compacted, see lineage-codec.ts), the statements that
+ * join its batch (the facts set unless already stored, the review hold) and the facts hash to note once
+ * the batch commits.
+ */
+export async function lineageWrite(db: Db, plan: DecisionPlan, now: number, timings: Record<string, number>): Promise<{ lineage: NewLineage; extra: BatchItem<"sqlite">[]; factsHash: string }> {
+  const { compact, facts } = await encodeCandidates(plan.candidates, now);
+  const extra: BatchItem<"sqlite">[] = [];
+  if (!writtenFacts.has(facts.hash)) extra.push(db.insert(repFactsVersions).values({ hash: facts.hash, facts: facts.json }).onConflictDoNothing());
+  if (plan.reviewHold) extra.push(db.insert(reviewHolds).values(plan.reviewHold));
+  return { lineage: { ...plan.lineage, candidates: compact, timings }, extra, factsHash: facts.hash };
+}
+
+/**
+ * Commits the decision of an already stored lead: one D1 batch supersedes its current decision, writes the
+ * new one with its lineage (and review hold), and marks the lead decided. If that fails the hold is freed
+ * and the error thrown (the lead stays pending for the cron). After it, the hold becomes an open assignment;
+ * should that call be lost, the hold's alarm settles it from D1.
+ */
+export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, waitUntil?: (work: Promise<unknown>) => void): Promise<void> {
+  const repId = plan.repId;
+  try {
+    const write = await lineageWrite(db, plan, context.now, timings);
+    await recordDecision(db, plan.decision, write.lineage, write.extra);
+    noteFactsWritten([write.factsHash]);
+  } catch (err) {
+    if (repId) await releaseSlot(env, repId, context.lead.id).catch(() => undefined);
+    throw err;
+  }
+  if (repId) {
+    const confirmed = confirmAfter(env, repId, context.lead.id, waitUntil);
+    if (!waitUntil) await confirmed;
+  }
+}
+
+/** Turns the lead's hold into an open assignment, after the answer when a waitUntil is given. */
+export function confirmAfter(env: Env, repId: string, leadId: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
+  const confirmed = confirmSlot(env, repId, leadId).catch((err) => console.error("confirm failed; the hold's alarm settles it", leadId, err));
+  if (waitUntil) waitUntil(confirmed);
+  return confirmed;
+}

@@ -1,0 +1,173 @@
+import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
+import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
+import { getDb } from "../db/client.ts";
+import { repFacts, type RoutingFacts } from "../db/routing-facts.ts";
+import { loadSignals } from "../db/signals.ts";
+import { newId } from "../lib/hashing.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
+import { driftGuardReason } from "../monitoring/drift-check.ts";
+import { featureColumns } from "../scoring/features.ts";
+import type { LoadedModel } from "../scoring/model-store.ts";
+import { scorePayloads, type Score } from "../scoring/score.ts";
+import type { Signals } from "../signals/aggregates.ts";
+import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
+import { skewGuardReason } from "../db/guardrail-window.ts";
+import { availabilityOf } from "./availability.ts";
+import { liveModelsForLead, policyForLead } from "./experiment-arm.ts";
+import { cachedRoutingFacts } from "./facts-cache.ts";
+import { planRoute, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
+import type { Policy } from "./policy.ts";
+
+/** What a reservation on a rep's Durable Object answered. */
+export type Attempt = { result: "reserved" | "max_open" | "max_per_day" | "error"; detail?: string };
+
+/** The lead as the decision sees it. */
+export type ContextLead = { id: string; teamId: string; email: string; payload: Record<string, unknown>; inputHash: string };
+
+/**
+ * Everything one decision depends on, gathered by I/O (models, policy, facts, signals, guards, snapshots)
+ * so that `decide` is a pure function of it. Live routing, replay and simulation build one and call the
+ * same `decide`; reservations the live path made are `attempts`, so the final decision is decided again
+ * with what the reps' objects answered.
+ */
+export type DecisionContext = {
+  decisionId: string;
+  lead: ContextLead;
+  now: number;
+  policy: Policy;
+  policyVersion: number;
+  /** The model routing used (null on rules only) and its score. */
+  model: { name: string; version: string; sha256: string; columns: string[] } | null;
+  score: Score | null;
+  /** Why routing is on rules only, when it is. */
+  fallbackReason: string | null;
+  shadow: { version: string; sha256: string; probability: number } | null;
+  provenance: { asOf: number; features: Record<string, FeatureProvenance> } | null;
+  reps: readonly RepFacts[];
+  account: AccountFacts | null;
+  territories: readonly TerritoryFacts[];
+  snapshots: ReadonlyMap<string, CapacitySnapshot>;
+  attempts: ReadonlyMap<string, Attempt>;
+  excludeReps: readonly string[];
+  supersedes: string | null;
+  trigger: string | null;
+};
+
+export type ContextOptions = {
+  /** Reps that may not get the lead (e.g. the rep who just rejected it). */
+  excludeReps?: readonly string[];
+  /** The decision this one replaces, kept in its lineage. */
+  supersedes?: string;
+  /** What caused this decision (e.g. `nurture-forward`), kept in its reason and lineage. */
+  trigger?: string;
+  /** The lead's routing facts, when already read; else from the isolate's cache. */
+  facts?: RoutingFacts;
+  /** The time the decision is made as of (default now). */
+  now?: number;
+  /** Decide under this policy instead of the lead's (a simulation's draft). */
+  policy?: { version: number; policy: Policy };
+};
+
+/** A loaded context, with what only the live path needs: each rep's caps for reserving. */
+export type LoadedContext = { context: DecisionContext; caps: Map<string, RepCaps>; stages: { context: number; score: number; snapshots: number } };
+
+async function scoreOrError(model: LoadedModel | undefined, input: unknown): Promise<Score | string> {
+  if (!model) return "no model";
+  try {
+    return (await scorePayloads(model, [input]))[0]!;
+  } catch (err) {
+    return `scoring failed: ${String(err)}`;
+  }
+}
+
+// The skew guard counts a team's recent decisions: a short-TTL view, as for the other routing facts.
+const skewGuards = ttlCache<string, string | null>(2_000, 200);
+
+/**
+ * Gathers a decision's context for a lead: its experiment arms' policy and models, the team's facts (isolate
+ * cache), signal aggregates when a live model names them, the drift and skew guards, the score (and shadow
+ * score), and capacity snapshots of the reps the plan could use (per-isolate hints, else their objects).
+ */
+export async function loadDecisionContext(env: Env, lead: ContextLead & { receivedAt: number }, options: ContextOptions = {}): Promise<LoadedContext> {
+  const t0 = performance.now();
+  const db = getDb(env.DB);
+  const [models, { version: policyVersion, policy }, facts] = await Promise.all([
+    liveModelsForLead(env, lead.id),
+    options.policy ?? policyForLead(env, lead.id),
+    options.facts ?? cachedRoutingFacts(env, lead.teamId, lead.email),
+  ]);
+  const asOf = options.now ?? Date.now();
+  const specs = [models.active, models.shadow].flatMap((m) => m?.manifest.features ?? []);
+  let signals: Signals | null = null;
+  let signalError: string | null = null;
+  if (usesSignals(specs)) {
+    try {
+      signals = (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)!;
+    } catch (err) {
+      signalError = `signals unavailable: ${String(err)}`;
+    }
+  }
+  const input = featureInput(lead.payload, signals);
+  // A drift alert under a `rule_only` guard keeps the model out of routing (it still scores in shadow).
+  const driftGuard = await driftGuardReason(env, policy, models.active);
+  // A skewed stream of recent model decisions (one rep or tier taking too much) also means rules only.
+  const skewGuard =
+    driftGuard || !models.active || !policy.guardrail
+      ? null
+      : await skewGuards.get(`${lead.teamId}:${JSON.stringify(policy.guardrail)}`, () => skewGuardReason(db, policy.guardrail, lead.teamId));
+  const t1 = performance.now();
+  const [scored, shadow] = await Promise.all([
+    signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
+    models.shadow && !signalError ? scoreOrError(models.shadow, input) : Promise.resolve(undefined),
+  ]);
+  const score = typeof scored === "string" ? null : scored;
+  const model = score && models.active ? models.active : null;
+  const t2 = performance.now();
+
+  const now = options.now ?? Date.now();
+  const reps = facts.reps.map(repFacts);
+  const context: DecisionContext = {
+    decisionId: newId("dec"),
+    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload: lead.payload, inputHash: lead.inputHash },
+    now,
+    policy,
+    policyVersion,
+    model: model ? { name: model.name, version: model.version, sha256: model.sha256, columns: featureColumns(model.manifest.features) } : null,
+    score,
+    fallbackReason: score ? null : (models.error ?? (scored as string)),
+    shadow: shadow && typeof shadow !== "string" && models.shadow ? { version: models.shadow.version, sha256: models.shadow.sha256, probability: shadow.probability } : null,
+    provenance: model ? { asOf, features: featureProvenance(model.manifest.features, input, signals) } : null,
+    reps,
+    account: facts.account,
+    territories: facts.territories,
+    snapshots: new Map(),
+    attempts: new Map(),
+    excludeReps: options.excludeReps ?? [],
+    supersedes: options.supersedes ?? null,
+    trigger: options.trigger ?? null,
+  };
+  // Only reps the plan could use, and that are at work, are worth a round trip to their Durable Object.
+  const rows = new Map(facts.reps.map((r) => [r.id, r]));
+  const wanted = planRoute(planInput(context)).candidates.map((c) => rows.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
+  const { snapshots } = await readSnapshots(env, wanted, { hints: true });
+  return {
+    context: { ...context, snapshots },
+    caps: new Map(facts.reps.map((r) => [r.id, capsOf(r)])),
+    stages: { context: t1 - t0, score: t2 - t1, snapshots: performance.now() - t2 },
+  };
+}
+
+/** The plan's input a context describes. */
+export function planInput(context: DecisionContext) {
+  return {
+    payload: context.lead.payload,
+    probability: context.score?.probability ?? null,
+    policy: context.policy,
+    reps: context.reps,
+    account: context.account,
+    territories: context.territories,
+    snapshots: context.snapshots,
+    excludeReps: new Set(context.excludeReps),
+    now: context.now,
+  };
+}

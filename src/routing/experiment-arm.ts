@@ -1,0 +1,90 @@
+import { eq } from "drizzle-orm";
+import { getDb } from "../db/client.ts";
+import { experiments } from "../db/schema-governance.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
+import { getLiveModels, getModelVersion, type LiveModels } from "../scoring/model-store.ts";
+import { getActivePolicy, getPolicyVersion, type ActivePolicy } from "./policy-store.ts";
+
+/*
+ * Deterministic experiment assignment: a lead id hashed with the experiment id gives a point in [0, 1);
+ * the holdout takes the first `holdoutShare` of the line, the arms split the rest by their shares. The
+ * same lead always lands in the same arm of the same experiment, on every isolate, with no state.
+ */
+
+export type ArmSpec = { name: string; share: number };
+export type ExperimentSpec = { id: string; holdoutShare: number; arms: readonly ArmSpec[] };
+
+export const HOLDOUT = "holdout";
+
+/** FNV-1a over UTF-16 code units, finished with murmur3's avalanche so near-identical ids spread out. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Where a lead falls on [0, 1) for an experiment (salting by experiment keeps experiments independent). */
+export function bucketOf(experimentId: string, leadId: string): number {
+  return hash32(`${experimentId}:${leadId}`) / 2 ** 32;
+}
+
+/** The arm (or `holdout`) of a lead. Arm shares are relative weights over what the holdout leaves. */
+export function assignArm(experiment: ExperimentSpec, leadId: string): string {
+  const u = bucketOf(experiment.id, leadId);
+  if (u < experiment.holdoutShare) return HOLDOUT;
+  const total = experiment.arms.reduce((s, a) => s + a.share, 0);
+  let edge = experiment.holdoutShare;
+  for (const arm of experiment.arms) {
+    edge += ((1 - experiment.holdoutShare) * arm.share) / total;
+    if (u < edge) return arm.name;
+  }
+  return experiment.arms[experiment.arms.length - 1]!.name;
+}
+
+export type ExperimentRow = typeof experiments.$inferSelect;
+
+/** How long an isolate trusts its list of running experiments (as for the active policy). */
+const EXPERIMENTS_TTL_MS = 5_000;
+const running = ttlCache<"running", ExperimentRow[]>(EXPERIMENTS_TTL_MS);
+
+export function invalidateExperiments(): void {
+  running.invalidate();
+}
+
+export function runningExperiments(env: Env): Promise<ExperimentRow[]> {
+  return running.get("running", () => getDb(env.DB).select().from(experiments).where(eq(experiments.status, "running")));
+}
+
+/** The arm of `leadId` in the running experiment of `kind`, if there is one (holdout leads get the baseline). */
+async function armOf(env: Env, kind: ExperimentRow["kind"], leadId: string) {
+  const exp = (await runningExperiments(env).catch(() => [])).find((e) => e.kind === kind);
+  if (!exp) return undefined;
+  const name = assignArm(exp, leadId);
+  return name === HOLDOUT ? undefined : exp.arms.find((a) => a.name === name);
+}
+
+/** The policy a lead is routed under: its policy experiment arm's version, else the active one. */
+export async function policyForLead(env: Env, leadId: string): Promise<ActivePolicy> {
+  const arm = await armOf(env, "policy", leadId);
+  if (arm?.policyVersion !== undefined) {
+    const policy = await getPolicyVersion(env, arm.policyVersion).catch(() => undefined);
+    if (policy) return { version: arm.policyVersion, policy };
+  }
+  return getActivePolicy(env);
+}
+
+/** The models a lead is scored with: its model experiment arm's version as the routing model, else the active one. */
+export async function liveModelsForLead(env: Env, leadId: string): Promise<LiveModels> {
+  const [live, arm] = await Promise.all([getLiveModels(env, env.MODEL_NAME), armOf(env, "model", leadId)]);
+  if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;
+  const challenger = await getModelVersion(env, env.MODEL_NAME, arm.modelVersion).catch(() => undefined);
+  return challenger ? { ...live, active: challenger, error: undefined } : live;
+}

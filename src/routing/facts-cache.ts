@@ -1,0 +1,50 @@
+import { and, eq, inArray } from "drizzle-orm";
+import { getDb } from "../db/client.ts";
+import { teamFacts, type RepRow, type RoutingFacts } from "../db/routing-facts.ts";
+import { accounts } from "../db/schema.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
+import { accountDomainCandidates } from "./domains.ts";
+import type { AccountFacts, TerritoryFacts } from "./plan.ts";
+
+/**
+ * A team's routing facts as this isolate last read them: reps, territories and (for teams of up to
+ * MAX_CACHED_ACCOUNTS accounts) every account by domain. A lead reads them from here instead of paying a
+ * D1 round trip to the primary; an admin change in this isolate invalidates them at once, one made elsewhere
+ * reaches this isolate within FACTS_TTL_MS. Capacity is never cached here: the rep's Durable Object decides.
+ */
+export const FACTS_TTL_MS = 2_000;
+const MAX_CACHED_ACCOUNTS = 5_000;
+
+type TeamFacts = { reps: RepRow[]; territories: TerritoryFacts[]; accounts: Map<string, AccountFacts> | null };
+const teams = ttlCache<string, TeamFacts>(FACTS_TTL_MS, 200);
+
+/** Forgets every team's facts (after an admin change to reps, territories or accounts in this isolate). */
+export function invalidateRoutingFacts(): void {
+  teams.invalidate();
+}
+
+async function loadTeam(env: Env, teamId: string): Promise<TeamFacts> {
+  const db = getDb(env.DB);
+  const [team, rows] = await Promise.all([
+    teamFacts(db, teamId),
+    db.select({ domain: accounts.domain, ownerRepId: accounts.ownerRepId, strategic: accounts.strategic }).from(accounts).where(eq(accounts.teamId, teamId)).limit(MAX_CACHED_ACCOUNTS + 1),
+  ]);
+  return { ...team, accounts: rows.length > MAX_CACHED_ACCOUNTS ? null : new Map(rows.map((a) => [a.domain, a])) };
+}
+
+/** The lead's routing facts: the team's from the isolate cache, its account from there or (large teams) D1. */
+export async function cachedRoutingFacts(env: Env, teamId: string, email: string): Promise<RoutingFacts> {
+  const team = await teams.get(teamId, () => loadTeam(env, teamId));
+  const domains = accountDomainCandidates(email);
+  let account: AccountFacts | undefined;
+  if (team.accounts) {
+    account = domains.map((d) => team.accounts!.get(d)).find((a) => a !== undefined);
+  } else if (domains.length > 0) {
+    const found = await getDb(env.DB)
+      .select({ domain: accounts.domain, ownerRepId: accounts.ownerRepId, strategic: accounts.strategic })
+      .from(accounts)
+      .where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, domains)));
+    account = domains.map((d) => found.find((a) => a.domain === d)).find((a) => a !== undefined);
+  }
+  return { reps: team.reps, territories: team.territories, account: account ?? null };
+}
