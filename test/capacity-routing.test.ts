@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
-import { HOT_LEAD, postLead } from "./helpers.ts";
+import { HOT_LEAD, postLead, storedCandidates } from "./helpers.ts";
 
 type LeadResponse = { lead: { id: string }; decision: { outcome: string; repId: string | null } };
 
@@ -55,10 +55,7 @@ describe("capacity through the API", () => {
 describe("capacity hints", () => {
   const ada = () => env.REP_CAPACITY.getByName("rep_ada");
   const adaCaps = { maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" };
-  const trace = async (decisionId: string) => {
-    const row = await env.DB.prepare("SELECT candidates FROM lineage WHERE decision_id = ?").bind(decisionId).first<{ candidates: string }>();
-    return JSON.parse(row!.candidates) as { repId: string; result: string }[];
-  };
+  const trace = storedCandidates;
 
   it("cannot overfill a rep: a hint with room is stale, the object refuses and the lead is queued", async () => {
     const first = (await (await postLead({ ...HOT_LEAD, email: "h0@bigcorp.example" })).json()) as LeadResponse & { decision: { id: string } };

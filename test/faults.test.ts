@@ -1,9 +1,10 @@
-import { runInDurableObject } from "cloudflare:test";
+import { createExecutionContext, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import worker from "../src/index.ts";
 import { signBody } from "../src/intake/signature.ts";
 import { retryPendingLeads } from "../src/scheduled.ts";
-import { HOT_LEAD, call, postLead, uniqueEmail } from "./helpers.ts";
+import { BASE, HOT_LEAD, call, postLead, uniqueEmail } from "./helpers.ts";
 import { TOKENS, defaultModel } from "./setup.ts";
 
 // `npm run faults` runs this file alone and prints each fault with its outcome as a table.
@@ -38,6 +39,15 @@ async function breakCapacity(repId: string): Promise<{ restore: () => Promise<vo
           expires_at INTEGER, day TEXT NOT NULL, created_at INTEGER NOT NULL)`);
       }),
   };
+}
+
+async function reservationsPerRep(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const rep of ["rep_ada", "rep_grace", "rep_alan", "rep_katherine", "rep_linus"]) {
+    const s = await env.REP_CAPACITY.getByName(rep).snapshot({ maxOpen: 100, maxPerDay: 100, timezone: "UTC" });
+    out[rep] = s.open + s.held;
+  }
+  return out;
 }
 
 describe("faults", () => {
@@ -154,4 +164,32 @@ describe("faults", () => {
     }
     expect(await env.DB.prepare("SELECT count(*) AS n FROM leads WHERE site_id = 'pk_skew'").first("n")).toBe(2);
   });
+  it("the Worker dying between the durable write and the answer → a retry with the same Idempotency-Key gives the same lead, no second reservation", async () => {
+    const body = JSON.stringify({ ...HOT_LEAD, email: uniqueEmail() });
+    const init = { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo", "idempotency-key": "k-dies" }, body };
+    // The runtime ends the invocation right after the batch committed: the first thing after it is handing
+    // the capacity confirm to waitUntil, and there the Worker dies, before any answer is sent.
+    const dying = createExecutionContext();
+    dying.waitUntil = () => {
+      throw new Error("the isolate died");
+    };
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const first = await worker.fetch(new Request(`${BASE}/v1/leads`, init), env, dying);
+    expect(first.status).toBe(500);
+    const stored = await env.DB.prepare("SELECT id, status FROM leads").all<{ id: string; status: string }>();
+    expect(stored.results).toEqual([{ id: expect.any(String), status: "decided" }]);
+
+    const ctx = createExecutionContext();
+    const retry = await worker.fetch(new Request(`${BASE}/v1/leads`, init), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    const answer = (await retry.json()) as Posted;
+    expect(answer.lead.id).toBe(stored.results[0]!.id);
+    expect((await env.DB.prepare("SELECT count(*) AS n FROM decisions").first("n"))).toBe(1);
+    const held = await reservationsPerRep();
+    expect(Object.values(held).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(held[answer.decision!.repId!]).toBe(1);
+  });
+
 });

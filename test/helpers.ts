@@ -1,6 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import worker from "../src/index.ts";
+import type { CandidateTrace } from "../src/routing/decide.ts";
+import { decodeCandidates } from "../src/routing/lineage-codec.ts";
 import { TOKENS } from "./setup.ts";
 
 export const BASE = "http://router.test";
@@ -47,3 +49,13 @@ export const HOT_LEAD = {
 };
 
 export type ErrorJson = { error: { code: string; message: string; requestId: string } };
+
+/** A decision's lineage candidates as stored in D1, expanded from their compact form (src/routing/lineage-codec.ts). */
+export async function storedCandidates(decisionId: string): Promise<CandidateTrace[]> {
+  const row = await env.DB.prepare(
+    "SELECT l.candidates, l.context, f.facts FROM lineage l LEFT JOIN rep_facts_versions f ON f.hash = json_extract(l.candidates, '$.facts') WHERE l.decision_id = ?",
+  )
+    .bind(decisionId)
+    .first<{ candidates: string; context: string; facts: string | null }>();
+  return decodeCandidates(JSON.parse(row!.candidates), row!.facts, (JSON.parse(row!.context) as { now: number }).now);
+}

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { TOKENS, defaultModel } from "./setup.ts";
-import { crmGet, HOT_LEAD, postLead } from "./helpers.ts";
+import { crmGet, HOT_LEAD, postLead, storedCandidates } from "./helpers.ts";
 
 type LeadResponse = {
   lead: { id: string; status: string };
@@ -26,7 +26,7 @@ describe("the lead path", () => {
     expect(row.results).toHaveLength(1);
     const lineage = await env.DB.prepare("SELECT * FROM lineage WHERE decision_id = ?").bind(body.decision.id).first<{ vector: string; candidates: string }>();
     expect(JSON.parse(lineage!.vector)).toHaveLength(manifest.input.dim);
-    const candidates = JSON.parse(lineage!.candidates) as { repId: string; result: string; snapshot: { maxOpen: number } }[];
+    const candidates = await storedCandidates(body.decision.id);
     expect(candidates.find((c) => c.result === "reserved")?.repId).toBe(body.decision.repId);
     expect(candidates.every((c) => c.snapshot !== null)).toBe(true);
 

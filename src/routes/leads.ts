@@ -149,6 +149,7 @@ export const leads = new Hono<AppEnv>()
 
     let answer: Answer | undefined;
     let failure: unknown;
+    let committed: { repId: string | null; factsHash: string } | undefined;
     if (!suspicion) {
       // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
       // then store lead, decision and lineage in one batch: one remote write before the answer.
@@ -166,10 +167,7 @@ export const leads = new Hono<AppEnv>()
           ...firstDecisionStatements(db, plan.decision, write.lineage),
           ...write.extra,
         ]);
-        noteFactsWritten([write.factsHash]);
-        // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
-        if (plan.repId) confirmAfter(c.env, plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
-        held = null;
+        committed = { repId: plan.repId, factsHash: write.factsHash };
         const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
         c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
         answer = decided;
@@ -178,6 +176,11 @@ export const leads = new Hono<AppEnv>()
         failure = err;
         if (held) await releaseSlot(c.env, held, lead.id).catch(() => undefined);
       }
+    }
+    if (committed) {
+      noteFactsWritten([committed.factsHash]);
+      // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
+      if (committed.repId) confirmAfter(c.env, committed.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
     }
     answer ??= await storeCarefully(db, lead, windowMs, idem, failure);
 
