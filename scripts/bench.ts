@@ -1,28 +1,64 @@
 /**
- * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000]`: latency of POST /v1/leads against a
- * running router (`npm start`; run the bench right after a fresh start to see the cold first lead),
- * measured from this separate process, against a floor of the same runtime doing one D1 insert, and a
- * second one making the lead path's four calls alone (rate limit, two D1 batches, a Durable Object). Also:
+ * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10]
+ * [--floor-port N] [--stages-port N]`: latency of POST /v1/leads against a router (a running `npm start`,
+ * or with `--start` one the bench starts itself on the URL's port; run right after a fresh start to see the
+ * cold first lead), measured from this separate process, against a floor of the same runtime doing one D1
+ * insert, and a second one making the lead path's calls alone (rate limit, a Durable Object, one D1
+ * batch). `--d1-ms` / `--do-ms` simulate the edge: every D1 call and every Durable Object call of the
+ * router and of the floors waits that long first (src/lib/bench-delay.ts); the bench then starts the
+ * router itself with those delays. The floor workers listen on the router's port + 1 and + 2. Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
  * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { benchLead } from "./bench/leads.ts";
-import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startWorker, type PostResult } from "./lib/local-router.ts";
+import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startRouter, startWorker, type PostResult } from "./lib/local-router.ts";
 import { offlineEnv } from "./lib/offline-env.ts";
 
-const { values } = parseArgs({ options: { url: { type: "string", default: "http://127.0.0.1:8787" }, leads: { type: "string", default: "2000" } } });
+const { values } = parseArgs({
+  options: {
+    url: { type: "string", default: "http://127.0.0.1:8787" },
+    leads: { type: "string", default: "2000" },
+    start: { type: "boolean", default: false },
+    "d1-ms": { type: "string", default: "0" },
+    "do-ms": { type: "string", default: "0" },
+    "floor-port": { type: "string" },
+    "stages-port": { type: "string" },
+  },
+});
 const base = loopbackUrl(values.url!);
 const count = Math.min(Math.max(Number(values.leads), 10), 20_000);
+const d1Ms = Math.max(0, Number(values["d1-ms"]));
+const doMs = Math.max(0, Number(values["do-ms"]));
+const delays: Record<string, string> = { ...(d1Ms > 0 ? { BENCH_D1_MS: String(d1Ms) } : {}), ...(doMs > 0 ? { BENCH_DO_MS: String(doMs) } : {}) };
+const routerPort = Number(base.port || 80);
+const floorPort = Number(values["floor-port"] ?? routerPort + 1);
+const stagesPort = Number(values["stages-port"] ?? routerPort + 2);
+const mode = d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms, every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay";
+// Delays need a router started with them: the bench starts its own then.
+const ownRouter = values.start || Object.keys(delays).length > 0 ? await startRouter(routerPort, delays) : undefined;
+process.on("exit", () => void ownRouter?.stop());
 const admin = localAdminToken();
 const run = randomBytes(3).toString("hex");
 const secret = `whsec_bench_${randomBytes(16).toString("hex")}`;
 
 /** workerd processes running now, by pid: the router's, before the bench starts workers of its own. */
-const workerdPids = () => execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" }).split("\n").filter(Boolean).map(Number);
+// Only this checkout's (other checkouts on the machine may run workerd too).
+const workerdPids = () =>
+  execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === process.cwd();
+      } catch {
+        return false;
+      }
+    });
 const peakRssMiB = (pids: number[]) =>
   Math.max(...pids.map((pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024));
 const routerPids = workerdPids();
@@ -55,7 +91,7 @@ for (let i = 1; i <= count; i++) {
 const peakMiB = peakRssMiB(routerPids);
 
 // The floor: the same runtime, one D1 insert per request, the same body.
-const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", 8788, ".wrangler/bench-floor");
+const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", floorPort, ".wrangler/bench-floor", delays);
 const floorResults: PostResult[] = [];
 const callsResults: PostResult[] = [];
 let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number };
@@ -70,7 +106,7 @@ try {
 }
 
 // Features and inference, batched inside workerd (one lead per ORT run, as on the lead path).
-const stagesWorker = await startWorker("scripts/bench/stages.wrangler.toml", 8789, ".wrangler/bench-stages");
+const stagesWorker = await startWorker("scripts/bench/stages.wrangler.toml", stagesPort, ".wrangler/bench-stages");
 let batched: { n: number; firstSessionMs: number; sessionCreateMs: number; featuresUsPerLead: number; inferenceUsPerLead: number };
 try {
   batched = (await (await fetch(new URL("/run?n=5000", stagesWorker.url))).json()) as typeof batched;
@@ -84,8 +120,9 @@ const upload = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(d
 const leadsSummary = summary(leadResults);
 const floorSummary = summary(floorResults);
 const callsSummary = summary(callsResults);
-console.log(`\nPOST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert; then to one making the lead path's four calls alone\n`);
-console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the four calls alone (ms) | ratio |\n|---|---|---|---|---|---|");
+console.log(`\nMode: ${mode}`);
+console.log(`POST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert; then to one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch)\n`);
+console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the lead path's calls alone (ms) | ratio |\n|---|---|---|---|---|---|");
 for (const k of ["p50", "p90", "p99", "mean"] as const) {
   const ratio = (of: number) => `${(leadsSummary[k] / of).toFixed(2)}×`;
   console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${ratio(floorSummary[k])} | ${fmt(callsSummary[k])} | ${ratio(callsSummary[k])} |`);
@@ -100,7 +137,7 @@ for (const name of stageNames) {
 }
 console.log(`\n| one call of each kind the lead path makes, in sequence (${hops.n} each, inside the runtime) | ms |\n|---|---|`);
 console.log(`| Rate Limiting check | ${hops.rateLimitMs.toFixed(2)} |\n| D1 insert (the floor's one call) | ${hops.d1InsertMs.toFixed(2)} |`);
-console.log(`| D1 batch: an insert and three reads (the lead's store) | ${hops.d1BatchMs.toFixed(2)} |\n| Durable Object RPC with one SQLite write (the reservation) | ${hops.durableObjectMs.toFixed(2)} |`);
+console.log(`| D1 batch of three inserts (the lead, its decision, its lineage) | ${hops.d1BatchMs.toFixed(2)} |\n| Durable Object RPC with one SQLite write (the reservation) | ${hops.durableObjectMs.toFixed(2)} |`);
 console.log(`\n| batched inside workerd (${batched.n} leads) | µs per lead |\n|---|---|`);
 console.log(`| features | ${batched.featuresUsPerLead.toFixed(1)} |\n| ORT inference (one run per lead) | ${batched.inferenceUsPerLead.toFixed(1)} |`);
 console.log(`\nORT in a fresh isolate: first session ${fmt(batched.firstSessionMs)} ms (WASM runtime and model), a second one ${fmt(batched.sessionCreateMs)} ms (the model alone)`);
@@ -113,3 +150,4 @@ if (floorFailures > 0) {
   console.log(`Floor answers other than 201: ${floorFailures} (its figures do not count)`);
   process.exitCode = 1;
 }
+await ownRouter?.stop();

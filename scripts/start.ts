@@ -51,7 +51,10 @@ console.log(`
   (kept in ${TOKENS_FILE})
 `);
 
-const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false"], {
+// `npm run bench -- --d1-ms … --do-ms …` starts the router with these set: its edge simulation
+// (src/lib/bench-delay.ts). Unset, as always outside the bench, nothing is delayed.
+const benchVars = ["BENCH_D1_MS", "BENCH_DO_MS"].flatMap((k) => (process.env[k] ? ["--var", `${k}:${process.env[k]}`] : []));
+const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false", ...benchVars], {
   stdio: "inherit",
   env: offlineEnv(),
 });

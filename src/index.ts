@@ -1,6 +1,13 @@
 import { app } from "./app.ts";
+import { withBenchDelays } from "./lib/bench-delay.ts";
 import { scheduled } from "./scheduled.ts";
 
-export default { fetch: app.fetch, scheduled } satisfies ExportedHandler<Env>;
+// The bench's edge simulation (src/lib/bench-delay.ts) is off unless the bench sets its vars.
+const bindings = { d1: ["DB"], durableObjects: ["REP_CAPACITY"] } satisfies Parameters<typeof withBenchDelays<Env>>[1];
+
+export default {
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, withBenchDelays(env, bindings), ctx),
+  scheduled: (controller: ScheduledController, env: Env, ctx: ExecutionContext) => scheduled(controller, withBenchDelays(env, bindings), ctx),
+} satisfies ExportedHandler<Env>;
 
 export { RepCapacity } from "./capacity/rep-capacity.ts";

@@ -59,12 +59,26 @@ export function parseServerTiming(header: string | null): Map<string, number> {
 export const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
 /** Starts a bench-only worker with `wrangler dev` on a loopback port; resolves once it answers. */
-export async function startWorker(config: string, port: number, persistTo: string): Promise<{ url: URL; stop: () => Promise<void> }> {
-  const child = spawn("wrangler", ["dev", "--config", config, "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false"], {
+export async function startWorker(config: string, port: number, persistTo: string, vars: Record<string, string> = {}): Promise<{ url: URL; stop: () => Promise<void> }> {
+  const varArgs = Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]);
+  const child = spawn("wrangler", ["dev", "--config", config, "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", persistTo, "--show-interactive-dev-session=false", ...varArgs], {
     stdio: ["ignore", "ignore", "inherit"],
     env: offlineEnv(),
     detached: true,
   });
+  return waitForWorker(child, config, port);
+}
+
+/**
+ * Starts the router as `npm start` does (migrations, seed, wrangler dev) on `port`, with `env` added (the
+ * bench's BENCH_* delays), and waits until it answers. `stop` ends its whole process group.
+ */
+export async function startRouter(port: number, env: Record<string, string> = {}): Promise<{ url: URL; stop: () => Promise<void> }> {
+  const child = spawn("tsx", ["scripts/start.ts"], { stdio: ["ignore", "ignore", "inherit"], env: { ...offlineEnv(), ...env, PORT: String(port) }, detached: true });
+  return waitForWorker(child, "the router", port);
+}
+
+async function waitForWorker(child: ReturnType<typeof spawn>, config: string, port: number): Promise<{ url: URL; stop: () => Promise<void> }> {
   const url = new URL(`http://127.0.0.1:${port}/`);
   const stop = () =>
     new Promise<void>((resolve) => {

@@ -112,10 +112,13 @@ export const leads = new Hono<AppEnv>()
     const body = await readLeadBody(c.req.raw);
     const { site, signed } = await authenticate(c, body);
     limits ??= rateLimits(c, site.id, signed);
-    if (!(await limits)) {
-      c.header("Retry-After", "60");
-      throw new ApiError("rate_limited", "too many leads from this client or site; slow down");
-    }
+    // Checked before anything is written (a hold, a lead): a limited client makes the router write nothing.
+    const withinLimits = async () => {
+      if (!(await limits)) {
+        c.header("Retry-After", "60");
+        throw new ApiError("rate_limited", "too many leads from this client or site; slow down");
+      }
+    };
     if (!signed && site.turnstileSecret) {
       const token = body.fields["cf-turnstile-response"];
       if (typeof token !== "string" || !(await verifyTurnstile(site.turnstileSecret, token, c.req.header("cf-connecting-ip")))) {
@@ -149,13 +152,17 @@ export const leads = new Hono<AppEnv>()
 
     let answer: Answer | undefined;
     let failure: unknown;
+    // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
+    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }).catch((err: unknown) => err as Error);
+    await withinLimits();
     let committed: { repId: string | null; factsHash: string } | undefined;
     if (!suspicion) {
       // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
       // then store lead, decision and lineage in one batch: one remote write before the answer.
       let held: string | null = null;
       try {
-        const loaded = await loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> });
+        const loaded = await loading!;
+        if (loaded instanceof Error) throw loaded;
         const t2 = performance.now();
         const { context, plan } = await reserveForPlan(c.env, loaded.context, loaded.caps);
         held = plan.repId;
