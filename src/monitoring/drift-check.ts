@@ -20,6 +20,7 @@ export type DriftCheck = DriftReport & { id: number; modelName: string; modelVer
  */
 function liveFeatures(manifest: Manifest, version: string, columns: string[], row: WindowRow): Record<string, unknown> {
   if (row.modelVersion === version && Object.keys(row.features).length > 0) return row.features;
+  if (row.modelVersion === version && row.vector.length === columns.length) return Object.fromEntries(columns.map((c, i) => [c, row.vector[i]]));
   const vector = computeFeatures(manifest.features, row.payload);
   return Object.fromEntries(columns.map((c, i) => [c, vector[i]]));
 }

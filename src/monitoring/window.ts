@@ -26,6 +26,8 @@ export type WindowRow = {
   receivedAt: number;
   attempts: number;
   features: Record<string, unknown>;
+  /** The vector the model saw (its named values are the model's feature columns). */
+  vector: number[];
   timings: Record<string, number>;
   shadow: { version: string; probability: number; tier: string } | null;
   fallbackReason: string | null;
@@ -62,6 +64,7 @@ export async function decisionsInWindow(db: Db, from: number, to: number, limit 
     receivedAt: l.receivedAt,
     attempts: l.attempts,
     features: (g.features ?? {}) as Record<string, unknown>,
+    vector: (g.vector ?? []) as number[],
     timings: (g.timings ?? {}) as Record<string, number>,
     shadow: (g.shadow ?? null) as WindowRow["shadow"],
     fallbackReason: g.fallbackReason,

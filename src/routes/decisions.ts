@@ -1,10 +1,13 @@
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
-import { getDecisionWithLineage } from "../db/decisions.ts";
+import { getDecisionWithLineage, type DecisionRow, type LineageRow } from "../db/decisions.ts";
+import type { Db } from "../db/client.ts";
+import { parseManifest } from "../db/models.ts";
 import { repFacts, teamFacts } from "../db/routing-facts.ts";
-import { leads } from "../db/schema.ts";
+import { leads, models } from "../db/schema.ts";
+import { featureColumns } from "../scoring/features.ts";
 import { loadSignals } from "../db/signals.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -17,16 +20,32 @@ import { ReplayBody } from "../schemas/routing.ts";
 import { getModelVersion } from "../scoring/model-store.ts";
 import { featureInput, usesSignals } from "../signals/feature-input.ts";
 
+/**
+ * The named feature values of a decision: lineage keeps them once, as the vector; their names are the
+ * scoring model's feature columns (older rows stored the named map itself).
+ */
+async function namedFeatures(db: Db, decision: DecisionRow, lineage: LineageRow): Promise<Record<string, unknown>> {
+  const stored = lineage.features as Record<string, unknown>;
+  const vector = lineage.vector as number[];
+  if (Object.keys(stored).length > 0 || vector.length === 0 || !decision.modelName || !decision.modelVersion) return stored;
+  const row = await db.select().from(models).where(and(eq(models.name, decision.modelName), eq(models.version, decision.modelVersion))).get();
+  if (!row) return stored;
+  const columns = featureColumns(parseManifest(row).features);
+  return Object.fromEntries(columns.map((c, i) => [c, vector[i]]));
+}
+
 export const decisions = new Hono<AppEnv>()
   .get("/:id", requireScope("crm:read"), async (c) => {
-    const found = await getDecisionWithLineage(getDb(c.env.DB), c.req.param("id"));
+    const db = getDb(c.env.DB);
+    const found = await getDecisionWithLineage(db, c.req.param("id"));
     const teamId = c.get("token").teamId;
     // Another team's decision answers like a missing one: its existence is not the caller's business.
     if (!found || (teamId !== null && found.decision.teamId !== teamId)) throw new ApiError("not_found", "no such decision");
     const { decision, lineage, factsJson } = found;
     const { decisionId: _, createdAt: __, ...trail } = lineage;
     const candidates = decodeCandidates(lineage.candidates, factsJson, (lineage.context as { now: number }).now);
-    return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: { ...trail, candidates } });
+    const features = await namedFeatures(db, decision, lineage);
+    return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: { ...trail, features, candidates } });
   })
   /** Recomputes a decision from its lineage, under its own or another model / policy version. */
   .post("/:id/replay", requireScope("admin"), async (c) => {

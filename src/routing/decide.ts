@@ -110,7 +110,9 @@ export function decide(context: DecisionContext): DecisionPlan {
   };
   const lineage: NewLineage = {
     inputHash: context.lead.inputHash,
-    features: score && model ? Object.fromEntries(model.columns.map((c, i) => [c, score.vector[i]])) : {},
+    // Named values are the vector under the model's feature columns: kept once, as the vector (the API and
+    // the drift check name them from the manifest), so lineage does not store every value twice.
+    features: {},
     vector: score?.vector ?? [],
     reasons: score?.reasons ?? [],
     candidates,

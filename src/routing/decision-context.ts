@@ -6,7 +6,6 @@ import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
-import { featureColumns } from "../scoring/features.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
@@ -37,7 +36,7 @@ export type DecisionContext = {
   policy: Policy;
   policyVersion: number;
   /** The model routing used (null on rules only) and its score. */
-  model: { name: string; version: string; sha256: string; columns: string[] } | null;
+  model: { name: string; version: string; sha256: string } | null;
   score: Score | null;
   /** Why routing is on rules only, when it is. */
   fallbackReason: string | null;
@@ -132,7 +131,7 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
     now,
     policy,
     policyVersion,
-    model: model ? { name: model.name, version: model.version, sha256: model.sha256, columns: featureColumns(model.manifest.features) } : null,
+    model: model ? { name: model.name, version: model.version, sha256: model.sha256 } : null,
     score,
     fallbackReason: score ? null : (models.error ?? (scored as string)),
     shadow: shadow && typeof shadow !== "string" && models.shadow ? { version: models.shadow.version, sha256: models.shadow.sha256, probability: shadow.probability } : null,

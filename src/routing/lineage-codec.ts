@@ -12,14 +12,14 @@ import { loadRatio } from "./rank.ts";
  * per candidate only what changes per lead is kept, as a tuple:
  *
  *   [rep index in the facts set, stage, expected value (cents), snapshot | 0, result, why?, detail?]
- *   snapshot = [open, held, today, maxOpen, maxPerDay, index into `days`]
+ *   snapshot = [open, held, today, index into `caps`, index into `days`] (trailing zero indexes left out)
  *
  * `available` and `loadRatio` are recomputed from the snapshot; `why` is stored only when it differs from
  * what availability and the snapshot say (so decoding is exact); expected value is rounded to cents (it is
  * shown, never replayed: replay re-plans from facts and snapshots).
  */
-export type CompactCandidates = { v: 2; facts: string; days: string[]; c: CompactCandidate[] };
-type CompactSnapshot = [number, number, number, number, number, number];
+export type CompactCandidates = { v: 2; facts: string; days: string[]; caps: [number, number][]; c: CompactCandidate[] };
+type CompactSnapshot = number[];
 type CompactCandidate = [number, number, number, CompactSnapshot | 0, number, (string | 0)?, string?];
 
 const STAGES = ["owner", "territory", "pool"] as const;
@@ -46,12 +46,17 @@ export async function encodeCandidates(candidates: readonly CandidateTrace[], no
   const facts = await factsVersion(sorted);
   const index = new Map(sorted.map((f, i) => [f.id, i]));
   const days: string[] = [];
+  const caps: [number, number][] = [];
   const c = candidates.map((t): CompactCandidate => {
     let snap: CompactSnapshot | 0 = 0;
     if (t.snapshot) {
-      let d = days.indexOf(t.snapshot.day);
-      if (d < 0) d = days.push(t.snapshot.day) - 1;
-      snap = [t.snapshot.open, t.snapshot.held, t.snapshot.today, t.snapshot.maxOpen, t.snapshot.maxPerDay, d];
+      const s = t.snapshot;
+      let d = days.indexOf(s.day);
+      if (d < 0) d = days.push(s.day) - 1;
+      let k = caps.findIndex(([o, p]) => o === s.maxOpen && p === s.maxPerDay);
+      if (k < 0) k = caps.push([s.maxOpen, s.maxPerDay]) - 1;
+      snap = [s.open, s.held, s.today, k, d];
+      while (snap.length > 3 && snap[snap.length - 1] === 0) snap.pop();
     }
     const row: CompactCandidate = [index.get(t.repId)!, STAGES.indexOf(t.stage), Math.round(t.expectedValue * 100), snap, RESULTS.indexOf(t.result)];
     const why = t.why === derivedWhy(t.facts, now, t.snapshot, t.available) ? 0 : (t.why ?? "");
@@ -59,7 +64,7 @@ export async function encodeCandidates(candidates: readonly CandidateTrace[], no
     if (t.detail !== undefined) row.push(t.detail);
     return row;
   });
-  return { compact: { v: 2, facts: facts.hash, days, c }, facts };
+  return { compact: { v: 2, facts: facts.hash, days, caps, c }, facts };
 }
 
 /** True when stored candidates are the compact form (older rows hold the full list). */
@@ -77,7 +82,8 @@ export function decodeCandidates(stored: unknown, factsJson: string | null, now:
   const facts = JSON.parse(factsJson) as RepFacts[];
   return stored.c.map(([i, stage, cents, snap, result, why, detail]) => {
     const f = facts[i]!;
-    const snapshot: CapacitySnapshot | null = snap === 0 ? null : { open: snap[0], held: snap[1], today: snap[2], day: stored.days[snap[5]]!, maxOpen: snap[3], maxPerDay: snap[4] };
+    const [maxOpen, maxPerDay] = snap === 0 ? [0, 0] : stored.caps[snap[3] ?? 0]!;
+    const snapshot: CapacitySnapshot | null = snap === 0 ? null : { open: snap[0]!, held: snap[1]!, today: snap[2]!, day: stored.days[snap[4] ?? 0]!, maxOpen, maxPerDay };
     const res = RESULTS[result]!;
     const available = res !== "skipped";
     const w = why === undefined || why === 0 ? derivedWhy(f, now, snapshot, available) : why === "" ? undefined : why;

@@ -3,7 +3,6 @@ import type { DecisionRow, LineageRow } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads } from "../scoring/score.ts";
-import { featureColumns } from "../scoring/features.ts";
 import { decide, type CandidateTrace } from "./decide.ts";
 import type { Attempt, DecisionContext } from "./decision-context.ts";
 import type { AccountFacts, RepFacts, TerritoryFacts } from "./plan.ts";
@@ -56,7 +55,7 @@ export async function replayDecision(input: {
     now: recorded.now,
     policy,
     policyVersion: input.policyVersion,
-    model: model && score ? { name: model.name, version: model.version, sha256: model.sha256, columns: featureColumns(model.manifest.features) } : null,
+    model: model && score ? { name: model.name, version: model.version, sha256: model.sha256 } : null,
     score,
     fallbackReason: score ? null : "replayed on rules",
     shadow: null,
