@@ -16,8 +16,8 @@ import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
-import { confirmAfter, lineageWrite, noteFactsWritten, reserveForPlan } from "../routing/commit-decision.ts";
-import { summarise } from "../routing/decide.ts";
+import { confirmAfter, lineageWrite, noteCommitted, reserveForPlan } from "../routing/commit-decision.ts";
+import { summarise, type DecisionPlan } from "../routing/decide.ts";
 import { loadDecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 
@@ -155,7 +155,7 @@ export const leads = new Hono<AppEnv>()
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }).catch((err: unknown) => err as Error);
     await withinLimits();
-    let committed: { repId: string | null; factsHash: string } | undefined;
+    let committed: { plan: DecisionPlan; factsHash: string } | undefined;
     if (!suspicion) {
       // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
       // then store lead, decision and lineage in one batch: one remote write before the answer.
@@ -174,7 +174,7 @@ export const leads = new Hono<AppEnv>()
           ...firstDecisionStatements(db, plan.decision, write.lineage),
           ...write.extra,
         ]);
-        committed = { repId: plan.repId, factsHash: write.factsHash };
+        committed = { plan, factsHash: write.factsHash };
         const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
         c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
         answer = decided;
@@ -185,9 +185,9 @@ export const leads = new Hono<AppEnv>()
       }
     }
     if (committed) {
-      noteFactsWritten([committed.factsHash]);
+      noteCommitted(committed.plan, committed.factsHash);
       // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
-      if (committed.repId) confirmAfter(c.env, committed.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
+      if (committed.plan.repId) confirmAfter(c.env, committed.plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
     }
     answer ??= await storeCarefully(db, lead, windowMs, idem, failure);
 

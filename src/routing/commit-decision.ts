@@ -9,6 +9,7 @@ import { registerCache } from "../lib/ttl-cache.ts";
 import type { DecisionContext } from "./decision-context.ts";
 import { decide, type DecisionPlan } from "./decide.ts";
 import { encodeCandidates } from "./lineage-codec.ts";
+import { noteModelDecision } from "./skew-guard.ts";
 
 /**
  * Asks the reps' Durable Objects in the plan's order until one holds a slot: decide, reserve the pick, record
@@ -38,9 +39,13 @@ export async function reserveForPlan(env: Env, start: DecisionContext, caps: Rea
 const writtenFacts = new Set<string>();
 registerCache({ invalidate: () => writtenFacts.clear() });
 
-/** Marks the facts sets of committed decisions as stored (call after the batch succeeded). */
-export function noteFactsWritten(hashes: readonly string[]): void {
-  for (const h of hashes) writtenFacts.add(h);
+/**
+ * What this isolate learns from a decision it committed: its facts set is stored, and a model decision counts
+ * in its view of the team's skew window. Call after the batch succeeded.
+ */
+export function noteCommitted(plan: DecisionPlan, factsHash: string): void {
+  writtenFacts.add(factsHash);
+  if (plan.decision.mode === "model") noteModelDecision(plan.decision.teamId, plan.decision.tier, plan.decision.repId ?? null);
 }
 
 /**
@@ -67,7 +72,7 @@ export async function commitDecision(env: Env, db: Db, context: DecisionContext,
   try {
     const write = await lineageWrite(db, plan, context.now, timings);
     await recordDecision(db, plan.decision, write.lineage, write.extra);
-    noteFactsWritten([write.factsHash]);
+    noteCommitted(plan, write.factsHash);
   } catch (err) {
     if (repId) await releaseSlot(env, repId, context.lead.id).catch(() => undefined);
     throw err;

@@ -4,16 +4,15 @@ import { getDb } from "../db/client.ts";
 import { repFacts, type RoutingFacts } from "../db/routing-facts.ts";
 import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
-import { ttlCache } from "../lib/ttl-cache.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
-import { skewGuardReason } from "../db/guardrail-window.ts";
 import { availabilityOf } from "./availability.ts";
 import { liveModelsForLead, policyForLead } from "./experiment-arm.ts";
 import { cachedRoutingFacts } from "./facts-cache.ts";
+import { skewGuardReason } from "./skew-guard.ts";
 import { planRoute, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
 
@@ -79,9 +78,6 @@ async function scoreOrError(model: LoadedModel | undefined, input: unknown): Pro
   }
 }
 
-// The skew guard counts a team's recent decisions: a short-TTL view, as for the other routing facts.
-const skewGuards = ttlCache<string, string | null>(2_000, 200);
-
 /**
  * Gathers a decision's context for a lead: its experiment arms' policy and models, the team's facts (isolate
  * cache), signal aggregates when a live model names them, the drift and skew guards, the score (and shadow
@@ -113,7 +109,7 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   const skewGuard =
     driftGuard || !models.active || !policy.guardrail
       ? null
-      : await skewGuards.get(`${lead.teamId}:${JSON.stringify(policy.guardrail)}`, () => skewGuardReason(db, policy.guardrail, lead.teamId));
+      : await skewGuardReason(db, policy.guardrail, lead.teamId);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
     signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
