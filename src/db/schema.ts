@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import type { WorkingHours } from "../routing/availability.ts";
+
+/** Weekly working hours in the rep's timezone (validated by routing's WorkingHoursSchema at the edge). */
+type WorkingHours = { days: number[]; start: string; end: string };
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);

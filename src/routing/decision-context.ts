@@ -1,7 +1,7 @@
 import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
 import { getDb } from "../db/client.ts";
-import { repFacts, type RoutingFacts } from "../db/routing-facts.ts";
+import type { RoutingFacts } from "../db/routing-facts.ts";
 import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
@@ -13,7 +13,7 @@ import { availabilityOf } from "./availability.ts";
 import { liveModelsForLead, policyForLead } from "./experiment-arm.ts";
 import { cachedRoutingFacts } from "./facts-cache.ts";
 import { skewGuardReason } from "./skew-guard.ts";
-import { planRoute, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
+import { planRoute, repFacts, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
 
 /** What a reservation on a rep's Durable Object answered. */

@@ -3,7 +3,7 @@ import type { BatchItem } from "drizzle-orm/batch";
 import { auditRow } from "../db/audit.ts";
 import type { Db } from "../db/client.ts";
 import { getDecisionWithLineage, recordDecision, type DecisionRow, type NewDecision } from "../db/decisions.ts";
-import { repFacts } from "../db/routing-facts.ts";
+import { repFacts } from "./plan.ts";
 import { reps } from "../db/schema.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/hashing.ts";

@@ -1,4 +1,5 @@
 import type { CapacitySnapshot } from "../capacity/rep-capacity.ts";
+import type { AccountFacts, RepRow, TerritoryFacts } from "../db/routing-facts.ts";
 import { readPath } from "../scoring/features.ts";
 import { availabilityOf, type WorkingHours } from "./availability.ts";
 import { accountDomainCandidates, normaliseDomain } from "./domains.ts";
@@ -19,8 +20,21 @@ export type RepFacts = {
   segments: string[];
 };
 
-export type TerritoryFacts = { id: string; countries: string[]; industries: string[]; minEmployees: number | null; maxEmployees: number | null };
-export type AccountFacts = { domain: string; ownerRepId: string | null; strategic: boolean };
+export type { AccountFacts, TerritoryFacts };
+
+/** A rep's row as the facts routing records in lineage. */
+export const repFacts = (r: RepRow): RepFacts => ({
+  id: r.id,
+  role: r.role,
+  weight: r.weight,
+  winRateFactor: r.winRateFactor,
+  timezone: r.timezone,
+  status: r.status,
+  outOfOfficeUntil: r.outOfOfficeUntil,
+  workingHours: r.workingHours ?? null,
+  territoryIds: r.territoryIds,
+  segments: r.segments,
+});
 
 export type PlanInput = {
   payload: Record<string, unknown>;
