@@ -12,6 +12,11 @@ import type { CapacitySnapshot, RepCaps, ReserveResult } from "./rep-capacity.ts
  * room, never queue a lead that one of them could take.
  */
 export const HINT_TTL_MS = 1_000;
+/**
+ * With a `background` runner, a hint with room up to this old still stands in for the read (its rep is read
+ * again after the answer), so a lead does not wait on a Durable Object round trip before its reservation.
+ */
+export const STALE_HINT_MS = 30_000;
 
 type Counters = Pick<CapacitySnapshot, "open" | "held" | "today" | "day">;
 const hints = new Map<string, { at: number; counters: Counters }>();
@@ -32,31 +37,41 @@ function note(repId: string, s: Counters): void {
   hints.set(repId, { at: Date.now(), counters: { open: s.open, held: s.held, today: s.today, day: s.day } });
 }
 
-/** A fresh hint as a snapshot against the rep's current caps, if there is one with room. */
-function hinted(rep: RepRow, now: number): CapacitySnapshot | undefined {
+/** A hint at most `maxAgeMs` old as a snapshot against the rep's current caps, if there is one with room. */
+function hinted(rep: RepRow, now: number, maxAgeMs = HINT_TTL_MS): CapacitySnapshot | undefined {
   const hint = hints.get(rep.id);
-  if (!hint || now - hint.at > HINT_TTL_MS || hint.counters.day !== localDay(now, rep.timezone)) return undefined;
+  if (!hint || now - hint.at > maxAgeMs || hint.counters.day !== localDay(now, rep.timezone)) return undefined;
   const snapshot = { ...hint.counters, maxOpen: rep.maxOpen, maxPerDay: rep.maxPerDay };
   return hasRoom(snapshot) ? snapshot : undefined;
 }
 
 /**
  * The counters of the given reps, read from their objects in parallel; a rep whose object fails is left
- * out (and named in `failed`). With `hints`, a fresh hint with room stands in for the read.
+ * out (and named in `failed`). With `hints`, a fresh hint with room stands in for the read; with a
+ * `background` runner too (ExecutionContext.waitUntil), so does a stale one with room, and its rep is read
+ * again after the answer.
  */
 export async function readSnapshots(
   env: Env,
   reps: readonly RepRow[],
-  options: { hints?: boolean } = {},
+  options: { hints?: boolean; background?: (work: Promise<unknown>) => void } = {},
 ): Promise<{ snapshots: Map<string, CapacitySnapshot>; failed: Map<string, string> }> {
   const now = Date.now();
   const snapshots = new Map<string, CapacitySnapshot>();
   const failed = new Map<string, string>();
+  const stale: RepRow[] = [];
   const toRead = reps.filter((r) => {
-    const s = options.hints ? hinted(r, now) : undefined;
+    let s = options.hints ? hinted(r, now) : undefined;
+    if (!s && options.hints && options.background) {
+      s = hinted(r, now, STALE_HINT_MS);
+      if (s) stale.push(r);
+    }
     if (s) snapshots.set(r.id, s);
     return !s;
   });
+  if (stale.length > 0) {
+    options.background!(Promise.allSettled(stale.map(async (r) => note(r.id, await stub(env, r.id).snapshot(capsOf(r))))));
+  }
   const results = await Promise.allSettled(toRead.map((r) => stub(env, r.id).snapshot(capsOf(r))));
   results.forEach((res, i) => {
     const id = toRead[i]!.id;

@@ -153,7 +153,7 @@ export const leads = new Hono<AppEnv>()
     let answer: Answer | undefined;
     let failure: unknown;
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
-    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }).catch((err: unknown) => err as Error);
+    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background: (work) => c.executionCtx.waitUntil(work) }).catch((err: unknown) => err as Error);
     await withinLimits();
     let committed: { plan: DecisionPlan; factsHash: string } | undefined;
     if (!suspicion) {

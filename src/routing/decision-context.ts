@@ -62,6 +62,8 @@ export type ContextOptions = {
   facts?: RoutingFacts;
   /** The time the decision is made as of (default now). */
   now?: number;
+  /** Runs work after the answer (ExecutionContext.waitUntil): stale capacity hints are refreshed there. */
+  background?: (work: Promise<unknown>) => void;
   /** Decide under this policy instead of the lead's (a simulation's draft). */
   policy?: { version: number; policy: Policy };
 };
@@ -144,7 +146,7 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   // Only reps the plan could use, and that are at work, are worth a round trip to their Durable Object.
   const rows = new Map(facts.reps.map((r) => [r.id, r]));
   const wanted = planRoute(planInput(context)).candidates.map((c) => rows.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
-  const { snapshots } = await readSnapshots(env, wanted, { hints: true });
+  const { snapshots } = await readSnapshots(env, wanted, { hints: true, background: options.background });
   return {
     context: { ...context, snapshots },
     caps: new Map(facts.reps.map((r) => [r.id, capsOf(r)])),
