@@ -60,7 +60,16 @@ const workerdPids = () =>
       }
     });
 const peakRssMiB = (pids: number[]) =>
-  Math.max(...pids.map((pid) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024));
+  Math.max(
+    0,
+    ...pids.map((pid) => {
+      try {
+        return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+      } catch {
+        return 0; // a process that has ended since (not the router's)
+      }
+    }),
+  );
 const routerPids = workerdPids();
 
 // A team of its own, ten reps with room for every lead, so each lead goes through reservation.
