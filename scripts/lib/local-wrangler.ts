@@ -23,12 +23,13 @@ export async function openLocalStorage(state = ".wrangler/state/v3", configPath 
   const config = unstable_readConfig({ config: configPath }) as LocalConfig;
   const d1 = config.d1_databases.find((d) => d.binding === "DB");
   const r2 = config.r2_buckets.find((b) => b.binding === "MODELS");
-  if (!d1?.database_id || !r2?.bucket_name) throw new Error(`${configPath} must bind D1 as DB and R2 as MODELS`);
+  if (!d1 || !r2?.bucket_name) throw new Error(`${configPath} must bind D1 as DB and R2 as MODELS`);
   const mf = new Miniflare({
     modules: true,
     script: "export default {};",
     compatibilityDate: config.compatibility_date,
-    d1Databases: { DB: d1.preview_database_id ?? d1.database_id },
+    // Without a database_id (deploys find the database by name) wrangler keys local D1 by the binding name.
+    d1Databases: { DB: d1.preview_database_id ?? d1.database_id ?? d1.binding },
     r2Buckets: { MODELS: r2.bucket_name },
     d1Persist: join(state, "d1"),
     r2Persist: join(state, "r2"),
