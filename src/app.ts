@@ -12,6 +12,7 @@ import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { dashboard } from "./routes/dashboard.ts";
 import { auditApi } from "./routes/audit.ts";
+import { bootstrapApi } from "./routes/bootstrap.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
 import { eventsApi } from "./routes/events.ts";
@@ -67,6 +68,8 @@ app.route("/v1/reviews", reviewsApi);
 app.route("/v1/reports", kpisApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
+// The one door into a router with no admin token yet (BOOTSTRAP_TOKEN); it opens nothing else.
+app.route("/v1/bootstrap", bootstrapApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
 app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);

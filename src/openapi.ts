@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ManifestSchema } from "./scoring/manifest.ts";
-import { ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
+import { BootstrapBody, ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
 import { NoteBody, OutcomeSchema, RejectBody } from "./schemas/crm.ts";
 import { EventsBody } from "./schemas/events.ts";
 import { ExperimentBody } from "./schemas/governance.ts";
@@ -59,6 +59,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/models/{name}/{version}": { get: { summary: "One model version with its manifest", tags: ["Models"], security: "admin", params: ["name", "version"], ok: { "200": "The version" } } },
   "/v1/models/{name}/{version}/status": { post: { summary: "Move a version: staged, shadow, active or retired", tags: ["Models"], security: "admin", params: ["name", "version"], body: json(ModelStatusBody), ok: { "200": "The status changes made" } } },
   "/v1/models/{name}/rollback": { post: { summary: "Activate the previously active version", tags: ["Models"], security: "admin", params: ["name"], body: json(ReasonBody), ok: { "200": "The status changes made" } } },
+  "/v1/bootstrap": { post: { summary: "Create the first admin token with the BOOTSTRAP_TOKEN secret (Authorization: Bearer); refused (409) once an active admin token exists", tags: ["Admin"], body: json(BootstrapBody), ok: { "201": "The admin token and its secret, shown once" } } },
   "/v1/admin/tokens": {
     get: { summary: "API tokens (never their secrets)", tags: ["Admin"], security: "admin", ok: { "200": "Tokens" } },
     post: { summary: "Create an API token: the secret is shown once", tags: ["Admin"], security: "admin", body: json(TokenBody), ok: { "201": "The token and its secret" } },
