@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
 import { forgetCapacityHints } from "../src/capacity/capacity-client.ts";
 import { getDb } from "../src/db/client.ts";
-import { seedDefaults } from "../src/db/seed.ts";
+import { seedDefaults } from "./seed.ts";
 import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
 import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
