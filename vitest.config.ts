@@ -62,7 +62,6 @@ export default defineConfig(async () => {
             name: "browser",
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
-            globalSetup: ["./test/browser/install-chromium.ts"],
             testTimeout: 180_000,
             hookTimeout: 180_000,
           },
