@@ -10,7 +10,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { unstable_readConfig } from "wrangler";
+import { experimental_readRawConfig, unstable_readConfig } from "wrangler";
 import { offlineEnv } from "./lib/offline-env.ts";
 
 const { values } = parseArgs({
@@ -36,7 +36,7 @@ function resources(env: string): Resources {
     d1_databases: { binding: string; database_name?: string }[];
     r2_buckets: { binding: string; bucket_name?: string }[];
   };
-  const raw = unstable_readConfig({ config: "wrangler.toml" }) as { env?: Record<string, unknown> };
+  const raw = experimental_readRawConfig({ config: "wrangler.toml" }).rawConfig as { env?: Record<string, unknown> };
   const database = config.d1_databases.find((d) => d.binding === "DB")?.database_name;
   const bucket = config.r2_buckets.find((b) => b.binding === "MODELS")?.bucket_name;
   if (!database || !bucket) fail(`wrangler.toml${env ? ` [env.${env}]` : ""} must name a D1 database (DB) and an R2 bucket (MODELS)`);

@@ -16,8 +16,8 @@ const USUAL_PLACES = [
 ];
 
 /** The Chromium to drive, or null when this machine has none. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string | null {
-  const configured = env.CHROME_PATH?.trim();
+export function findChromium(chromePath: string | undefined = process.env.CHROME_PATH, exists: (path: string) => boolean = existsSync): string | null {
+  const configured = chromePath?.trim();
   if (configured) return exists(configured) ? configured : null;
   return USUAL_PLACES.find((p) => exists(p)) ?? null;
 }
