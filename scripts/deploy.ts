@@ -31,16 +31,18 @@ type Resources = { worker: string; database: string; bucket: string; envs: strin
 
 /** What an environment deploys: its Worker name, database and bucket, read through wrangler's own config reader. */
 function resources(env: string): Resources {
+  const raw = experimental_readRawConfig({ config: "wrangler.toml" }).rawConfig as { env?: Record<string, unknown> };
+  const envs = Object.keys(raw.env ?? {});
+  if (env && !envs.includes(env)) fail(`no [env.${env}] in wrangler.toml (known: ${envs.join(", ")})`);
   const config = unstable_readConfig({ config: "wrangler.toml", env: env || undefined }) as {
     name?: string;
     d1_databases: { binding: string; database_name?: string }[];
     r2_buckets: { binding: string; bucket_name?: string }[];
   };
-  const raw = experimental_readRawConfig({ config: "wrangler.toml" }).rawConfig as { env?: Record<string, unknown> };
   const database = config.d1_databases.find((d) => d.binding === "DB")?.database_name;
   const bucket = config.r2_buckets.find((b) => b.binding === "MODELS")?.bucket_name;
   if (!database || !bucket) fail(`wrangler.toml${env ? ` [env.${env}]` : ""} must name a D1 database (DB) and an R2 bucket (MODELS)`);
-  return { worker: config.name ?? "edge-lead-router", database, bucket, envs: Object.keys(raw.env ?? {}) };
+  return { worker: config.name ?? "edge-lead-router", database, bucket, envs };
 }
 
 function fail(message: string): never {
@@ -69,7 +71,6 @@ if (values["dry-run"]) {
 
 const env = values.env;
 const r = resources(env);
-if (env && !r.envs.includes(env)) fail(`no [env.${env}] in wrangler.toml (known: ${r.envs.join(", ")})`);
 console.log(`Deploying ${r.worker}${env ? `-${env}` : ""}: D1 ${r.database}, R2 ${r.bucket}`);
 
 // 1. Resources. `d1 list --json` names every database on the account; create ours only if absent.
