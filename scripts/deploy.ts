@@ -71,7 +71,7 @@ if (values["dry-run"]) {
 
 const env = values.env;
 const r = resources(env);
-console.log(`Deploying ${r.worker}${env ? `-${env}` : ""}: D1 ${r.database}, R2 ${r.bucket}`);
+console.log(`Deploying ${r.worker}: D1 ${r.database}, R2 ${r.bucket}`);
 
 // 1. Resources. `d1 list --json` names every database on the account; create ours only if absent.
 const listed = wrangler(["d1", "list", "--json"], { capture: true });
