@@ -1,4 +1,4 @@
-/** What `npm start` and the browser test need of the local wrangler setup, from Node: its storage and its crons. */
+/** What `npm start` (the crons) and the node-side tests (the storage, to migrate a bare router) need of the local wrangler setup, from Node. */
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { unstable_readConfig } from "wrangler";
@@ -15,7 +15,7 @@ type LocalConfig = {
 
 /**
  * The router's local D1 and R2, opened from Node where `wrangler dev` keeps them (`<state>/d1`,
- * `<state>/r2`, under the same ids as wrangler.toml gives them), to seed them before it starts.
+ * `<state>/r2`, under the same ids as wrangler.toml gives them), to apply migrations before it starts.
  * Miniflare with only these two bindings: wrangler's platform proxy would bind the Durable Object too,
  * whose class it cannot load, and warn that calls to it will fail.
  */
