@@ -196,6 +196,8 @@ describe("webhook delivery through the queue", () => {
       expect(delivery.log[0].error).toMatch(/HTTP 500: receiver trouble/);
       // At least the backoff's one second between the two.
       expect(Date.parse(delivery.log[1].at) - Date.parse(delivery.log[0].at)).toBeGreaterThanOrEqual(900);
+      const health = (await api("GET", "/v1/admin/webhooks/health")).json.data.find((h: { id: string }) => h.id === sub.id);
+      expect(health).toMatchObject({ delivered: 1, pending: 0, dead: 0, successRate: 1, attemptsPerDelivery: 2 });
       await api("DELETE", `/v1/admin/webhooks/${sub.id}`);
     } finally {
       await receiver.close();
