@@ -74,14 +74,20 @@ async function consume(queue: string, messages: { body: WebhookMessage; attempts
   return { ...(await getQueueResult(batch, ctx)), delays: delays.map((spy) => spy.mock.calls.map(([o]) => o?.delaySeconds)) };
 }
 
-/** One delivery made by fanning an event out to a fresh subscription; returns its id and the subscription. */
-async function oneDelivery(extra: Record<string, unknown> = {}) {
+/**
+ * One delivery made by fanning an event out to a fresh subscription, its first attempt answered with
+ * `firstStatus`; returns its id, the subscription, and the queue that took any retry message.
+ */
+async function oneDelivery(extra: Record<string, unknown> = {}, firstStatus = 500) {
   const sub = await subscribe(extra);
   const q = capturingQueue();
-  await fanOut(q.env, event());
-  const msg = q.sent[0] as { kind: "delivery"; deliveryId: string };
-  return { sub, id: msg.deliveryId, q };
+  const first = receiver(firstStatus);
+  await fanOut(q.env, [event()], first.fetcher);
+  const [row] = await getDb(env.DB).select().from(webhookDeliveries).where(eq(webhookDeliveries.subscriptionId, sub.id));
+  return { sub, id: row!.id, q, first };
 }
+
+const retryMessage = (id: string, attempts = 1) => ({ body: { kind: "delivery", deliveryId: id } as WebhookMessage, attempts });
 
 const deliveryRow = (id: string) => getDb(env.DB).select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
 
@@ -153,12 +159,14 @@ describe("webhook subscriptions API", () => {
     expect(await verifySignature(header, raw, [sub.secret])).toEqual({ ok: true });
     expect(await verifySignature(header, raw, [fresh])).toEqual({ ok: true });
 
-    await admin(`/v1/admin/webhooks/${sub.id}/rotate-secret`, "POST", { graceHours: 0 });
-    await admin(`/v1/admin/webhooks/${sub.id}/deliveries/${id}/redeliver`, "POST", {}, q.env);
+    const { secret: newest } = (await (await admin(`/v1/admin/webhooks/${sub.id}/rotate-secret`, "POST", { graceHours: 0 })).json()) as { secret: string };
+    expect((await admin(`/v1/admin/webhooks/${sub.id}/deliveries/${id}/redeliver`, "POST", {}, q.env)).status).toBe(202);
     await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
     const after = r.posts[1]!.headers.get("lead-router-signature")!;
     expect(after.match(/v1=/g)).toHaveLength(1);
-    expect(await verifySignature(after, new TextEncoder().encode(r.posts[1]!.body), [fresh])).toEqual({ ok: false, reason: "signature does not match" });
+    const rawAfter = new TextEncoder().encode(r.posts[1]!.body);
+    expect(await verifySignature(after, rawAfter, [newest])).toEqual({ ok: true });
+    expect(await verifySignature(after, rawAfter, [fresh])).toEqual({ ok: false, reason: "signature does not match" });
   });
 
   it("refuses to redeliver a delivery still being tried, and one that is not the subscription's", async () => {
@@ -229,77 +237,89 @@ describe("webhook events from the lead path", () => {
 });
 
 describe("webhook consumer", () => {
-  it("fans an event out to each subscription that wants it, once even when retried", async () => {
+  it("fans an event out to each subscription that wants it, and a retried fan-out sends nothing twice", async () => {
     const a = await subscribe();
     const b = await subscribe({ url: "https://hooks.example.com/b", format: "slack" });
     await subscribe({ url: "https://hooks.example.com/c", events: ["model.activated"] });
     await subscribe({ url: "https://hooks.example.com/d", enabled: false });
     const q = capturingQueue();
+    const r = receiver(200);
     const e = event();
-    expect(await fanOut(q.env, e)).toBe(2);
-    expect(await fanOut(q.env, e)).toBe(2);
+    expect(await fanOut(q.env, [e, e], r.fetcher)).toEqual({ deliveries: 2, delivered: 2 });
+    expect(await fanOut(q.env, [e], r.fetcher, true)).toEqual({ deliveries: 0, delivered: 0 });
     const rows = await getDb(env.DB).select().from(webhookDeliveries);
-    expect(rows.map((r) => r.subscriptionId).sort()).toEqual([a.id, b.id].sort());
-    expect(new Set(q.sent.map((m) => m.kind === "delivery" && m.deliveryId))).toEqual(new Set(rows.map((r) => r.id)));
+    expect(rows.map((row) => row.subscriptionId).sort()).toEqual([a.id, b.id].sort());
+    expect(r.posts.map((p) => p.url).sort()).toEqual(["https://hooks.example.com/b", SUB.url].sort());
+    expect(q.sent).toEqual([]);
   });
 
-  it("posts the generic JSON shape with the delivery id, event and rep name, and acks on 2xx", async () => {
-    const { id, q } = await oneDelivery();
+  it("posts the generic JSON shape with the delivery id, event and rep name, and acks the event on 2xx", async () => {
+    await subscribe();
+    const q = capturingQueue();
     const r = receiver(204);
-    const result = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
+    const e = event();
+    const result = await consume(WEBHOOK_QUEUE, [{ body: { kind: "event", event: e } }], q.env, r.fetcher);
     expect(result.explicitAcks).toEqual(["msg0"]);
     const body = JSON.parse(r.posts[0]!.body);
-    expect(body).toMatchObject({ id, type: "decision.assigned", teamId: "demo", data: { decision: { id: "dec_1", repName: "Ada Lovelace" }, lead: { id: "lead_1" } } });
-    expect(r.posts[0]!.headers.get("lead-router-delivery")).toBe(id);
-    expect((await deliveryRow(id))!.status).toBe("delivered");
+    const id = r.posts[0]!.headers.get("lead-router-delivery");
+    expect(body).toMatchObject({ id, type: "decision.assigned", eventId: e.id, teamId: "demo", data: { decision: { id: "dec_1", repName: "Ada Lovelace" }, lead: { id: "lead_1" } } });
+    const row = (await deliveryRow(id!))!;
+    expect([row.status, row.attempts, row.lastStatusCode]).toEqual(["delivered", 1, 204]);
+    expect(q.sent).toEqual([]);
   });
 
   it("escapes what a lead typed in the Slack shape", async () => {
-    const { id, q } = await oneDelivery({ format: "slack" });
-    const r = receiver(200);
-    await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
-    const { text } = JSON.parse(r.posts[0]!.body) as { text: string };
+    const { first } = await oneDelivery({ format: "slack" }, 200);
+    const { text } = JSON.parse(first.posts[0]!.body) as { text: string };
     expect(text).toContain("BigCorp &lt;b&gt;");
     expect(text).toContain("*Ada Lovelace*");
     expect(text).toContain("Tier AE · p=0.81");
     expect(text).toContain("demo_requested (+0.50)");
   });
 
-  it("does not post a delivery that was already delivered (the queue delivers at least once)", async () => {
-    const { id, q } = await oneDelivery();
-    const r = receiver(200);
-    await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
-    const again = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
-    expect(again.explicitAcks).toEqual(["msg0"]);
-    expect(r.posts).toHaveLength(1);
+  it("puts a failed first attempt back on the queue as a delivery message after the backoff", async () => {
+    const { id, q } = await oneDelivery({}, 502);
+    expect(q.sent).toEqual([{ kind: "delivery", deliveryId: id }]);
+    const row = (await deliveryRow(id))!;
+    expect([row.status, row.attempts, row.lastError]).toEqual(["retrying", 1, "HTTP 502: nope"]);
   });
 
-  it("retries a non-2xx with exponential backoff, capped, and logs the attempt", async () => {
-    const { id, q } = await oneDelivery();
+  it("does not post a delivery that was already delivered (the queue delivers at least once)", async () => {
+    const { id, q, first } = await oneDelivery({}, 200);
+    const r = receiver(200);
+    const again = await consume(WEBHOOK_QUEUE, [retryMessage(id)], q.env, r.fetcher);
+    expect(again.explicitAcks).toEqual(["msg0"]);
+    expect([first.posts.length, r.posts.length]).toEqual([1, 0]);
+  });
+
+  it("retries a non-2xx with exponential backoff on the delivery's attempts, capped, and logs each attempt", async () => {
+    const { id, q } = await oneDelivery({}, 503);
     const r = receiver(503);
-    const first = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id }, attempts: 1 }], q.env, r.fetcher);
-    expect([first.retryMessages, first.delays]).toEqual([[{ msgId: "msg0" }], [[30]]]);
-    const third = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id }, attempts: 3 }], q.env, r.fetcher);
+    const second = await consume(WEBHOOK_QUEUE, [retryMessage(id, 1)], q.env, r.fetcher);
+    expect([second.retryMessages, second.delays]).toEqual([[{ msgId: "msg0" }], [[60]]]);
+    const third = await consume(WEBHOOK_QUEUE, [retryMessage(id, 2)], q.env, r.fetcher);
     expect([third.retryMessages, third.delays]).toEqual([[{ msgId: "msg0" }], [[120]]]);
     expect(backoffSeconds(env, 10)).toBe(900);
     const row = (await deliveryRow(id))!;
-    expect([row.status, row.attempts, row.lastStatusCode, row.lastError]).toEqual(["retrying", 2, 503, "HTTP 503: nope"]);
+    expect([row.status, row.attempts, row.lastStatusCode, row.lastError]).toEqual(["retrying", 3, 503, "HTTP 503: nope"]);
     const log = await getDb(env.DB).select().from(webhookAttempts).where(eq(webhookAttempts.deliveryId, id));
-    expect(log.map((a) => [a.attempt, a.statusCode])).toEqual([[1, 503], [2, 503]]);
+    expect(log.map((a) => [a.attempt, a.statusCode])).toEqual([[1, 503], [2, 503], [3, 503]]);
   });
 
   it("counts a receiver that does not answer in time as a failed attempt", async () => {
-    const { id, q } = await oneDelivery();
+    await subscribe();
+    const q = capturingQueue();
     const r = receiver(() => "hang");
-    const result = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], { ...q.env, WEBHOOK_TIMEOUT_MS: "50" } as unknown as Env, r.fetcher);
-    expect(result.retryMessages).toHaveLength(1);
-    expect((await deliveryRow(id))!.lastError).toBe("no answer within 50 ms");
+    const result = await consume(WEBHOOK_QUEUE, [{ body: { kind: "event", event: event() } }], { ...q.env, WEBHOOK_TIMEOUT_MS: "50" } as unknown as Env, r.fetcher);
+    expect(result.explicitAcks).toEqual(["msg0"]);
+    const [row] = await getDb(env.DB).select().from(webhookDeliveries);
+    expect([row!.status, row!.lastError]).toEqual(["retrying", "no answer within 50 ms"]);
+    expect(q.sent).toEqual([{ kind: "delivery", deliveryId: row!.id }]);
   });
 
   it("marks a delivery dead when its message reaches the dead-letter queue, and shows it in the log and health", async () => {
     const { sub, id, q } = await oneDelivery();
-    await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id }, attempts: 6 }], q.env, receiver(500).fetcher);
-    const result = await consume(WEBHOOK_DEAD_LETTER_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env);
+    const result = await consume(WEBHOOK_DEAD_LETTER_QUEUE, [retryMessage(id)], q.env);
     expect(result.explicitAcks).toEqual(["msg0"]);
     const log = (await (await admin(`/v1/admin/webhooks/${sub.id}/deliveries?status=dead`)).json()) as { data: { id: string; attempts: number; lastError: string; log: unknown[] }[] };
     expect(log.data.map((d) => [d.id, d.attempts, d.lastError, d.log.length])).toEqual([[id, 1, "HTTP 500: nope", 1]]);
@@ -307,11 +327,11 @@ describe("webhook consumer", () => {
     expect(health.data.find((h) => h.id === sub.id)).toMatchObject({ dead: 1, delivered: 0, successRate: 0, lastError: { message: "HTTP 500: nope" } });
   });
 
-  it("skips a delivery whose subscription was disabled before it went out", async () => {
+  it("skips a delivery whose subscription was disabled before its retry", async () => {
     const { sub, id, q } = await oneDelivery();
     await admin(`/v1/admin/webhooks/${sub.id}`, "PATCH", { enabled: false });
     const r = receiver(200);
-    const result = await consume(WEBHOOK_QUEUE, [{ body: { kind: "delivery", deliveryId: id } }], q.env, r.fetcher);
+    const result = await consume(WEBHOOK_QUEUE, [retryMessage(id)], q.env, r.fetcher);
     expect(result.explicitAcks).toEqual(["msg0"]);
     expect(r.posts).toEqual([]);
     expect((await deliveryRow(id))!.status).toBe("skipped");
