@@ -209,6 +209,21 @@ describe("webhook events from the lead path", () => {
     expect(res.status).toBe(201);
   });
 
+  it("enqueues decision.rerouted when an admin moves an assigned lead to another rep", async () => {
+    await subscribe({ events: ["decision.rerouted"] });
+    const q = capturingQueue();
+    const res = await call("/v1/leads", { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo" }, body: JSON.stringify({ ...HOT_LEAD, email: uniqueEmail() }) }, q.env);
+    const { lead, decision } = (await res.json()) as { lead: { id: string }; decision: { id: string; outcome: string; repId: string } };
+    expect([decision.outcome, q.sent]).toEqual(["assigned", []]);
+    const to = decision.repId === "rep_ada" ? "rep_grace" : "rep_ada";
+    const moved = await admin(`/v1/admin/leads/${lead.id}/reassign`, "POST", { repId: to, reason: "territory swap" }, q.env);
+    expect(moved.status).toBe(200);
+    const { id } = (await moved.json()) as { id: string };
+    const [msg] = q.sent as { kind: "event"; event: WebhookEvent }[];
+    expect(q.sent).toHaveLength(1);
+    expect([msg!.event.type, msg!.event.data]).toEqual(["decision.rerouted", expect.objectContaining({ decision: expect.objectContaining({ id, repId: to, supersedes: decision.id }) })]);
+  });
+
   it("enqueues model.activated when a version is activated", async () => {
     await subscribe({ events: ["model.activated"] });
     const variant = modelVariant("9.9.9", { method: "platt", a: 1, b: 0 });

@@ -68,7 +68,7 @@ export const webhooksApi = new Hono<AppEnv>()
     if (!team) throw new ApiError("validation_failed", `teamId: no team ${teamId}`);
     if ((existing?.n ?? 0) >= MAX_PER_TEAM) throw new ApiError("conflict", `team ${teamId} already has ${MAX_PER_TEAM} webhook subscriptions`);
     const now = Date.now();
-    const row = { id: newId("wh"), teamId, url: input.url, events: input.events, format: input.format, description: input.description, enabled: input.enabled, secret: newSecret(), updatedAt: now };
+    const row = { id: newId("wh"), teamId, url: input.url, events: input.events, format: input.format, description: input.description, enabled: input.enabled, secret: newSecret(), createdAt: now, updatedAt: now };
     const { secret, ...audited } = row;
     const [[created]] = await db.batch([
       db.insert(webhookSubscriptions).values(row).returning(),

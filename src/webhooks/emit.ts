@@ -1,7 +1,8 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
-import type { NewDecision } from "../db/decisions.ts";
+import type { DecisionRow, NewDecision } from "../db/decisions.ts";
 import type { LeadRow } from "../db/leads.ts";
+import { leads } from "../db/schema.ts";
 import { webhookSubscriptions } from "../db/schema-webhooks.ts";
 import { newId } from "../lib/hashing.ts";
 import type { Reason } from "../scoring/score.ts";
@@ -61,6 +62,23 @@ export function enqueueDecisionEvent(
   if (!options.waitUntil) return sent;
   options.waitUntil(sent);
   return Promise.resolve();
+}
+
+/**
+ * A decision made by hand (a manager's approval or override, an admin's reassignment, a send-back to
+ * nurture) replacing `current`: its event, with the lead read here (an admin path, not the lead path).
+ */
+export async function enqueueManualDecisionEvent(env: Env, current: DecisionRow, made: { id: string; outcome: DecisionRow["outcome"]; repId: string | null; reason: string }): Promise<void> {
+  try {
+    const lead = await getDb(env.DB).select().from(leads).where(eq(leads.id, current.leadId)).get();
+    if (!lead) return;
+    const { seq: _s, isCurrent: _c, createdAt: _t, crmStatus: _m, crmNote: _n, ...base } = current;
+    const decision: NewDecision = { ...base, id: made.id, outcome: made.outcome, repId: made.repId, queue: null, reason: made.reason, supersedes: current.id };
+    // Taking a lead from one rep to give it to another is a re-route.
+    await emitEvent(env, decisionEvent(newId("evt"), lead, decision, [], current.outcome === "assigned" && current.repId ? 1 : 0, Date.now()));
+  } catch (err) {
+    console.error("webhook event for a manual decision not enqueued", made.id, err);
+  }
 }
 
 /** A model version became the active one (an activation or a rollback). */
