@@ -268,6 +268,18 @@ describe("webhook consumer", () => {
     expect(q.sent).toEqual([]);
   });
 
+  it("re-queues, on a retried fan-out, a failed delivery whose retry message was never sent", async () => {
+    await subscribe();
+    const e = event();
+    const broken = { ...env, WEBHOOKS: { sendBatch: async () => { throw new Error("queue down"); } } } as unknown as Env;
+    const r = receiver(500);
+    await expect(fanOut(broken, [e], r.fetcher)).rejects.toThrow("queue down");
+    const q = capturingQueue();
+    expect(await fanOut(q.env, [e], r.fetcher, true)).toEqual({ deliveries: 0, delivered: 0 });
+    const [row] = await getDb(env.DB).select().from(webhookDeliveries);
+    expect([row!.status, r.posts.length, q.sent]).toEqual(["retrying", 1, [{ kind: "delivery", deliveryId: row!.id }]]);
+  });
+
   it("posts the generic JSON shape with the delivery id, event and rep name, and acks the event on 2xx", async () => {
     await subscribe();
     const q = capturingQueue();

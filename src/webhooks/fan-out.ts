@@ -22,7 +22,8 @@ export async function deliveryId(eventId: string, subscriptionId: string): Promi
  * live subscriptions (and rep names) for the whole batch, the POSTs in parallel, then one D1 batch that
  * writes every delivery (its rendered body kept, so a retry or redelivery sends the same bytes) with its
  * first attempt. A failed delivery goes back on the queue as a delivery message, after the backoff.
- * `retried` events (a fan-out that failed part-way) skip deliveries already written.
+ * `retried` events (a fan-out that failed part-way) skip deliveries already written, re-queueing those
+ * still unsettled.
  * Returns how many deliveries were made and how many of them arrived first time.
  */
 export async function fanOut(env: Env, batch: readonly WebhookEvent[], fetcher: typeof fetch = fetch, retried = false): Promise<{ deliveries: number; delivered: number }> {
@@ -47,7 +48,11 @@ export async function fanOut(env: Env, batch: readonly WebhookEvent[], fetcher: 
     }),
   );
   if (retried) {
-    const done = new Set((await db.select({ id: webhookDeliveries.id }).from(webhookDeliveries).where(inArray(webhookDeliveries.id, deliveries.map((d) => d.id)))).map((r) => r.id));
+    const written = await db.select({ id: webhookDeliveries.id, status: webhookDeliveries.status }).from(webhookDeliveries).where(inArray(webhookDeliveries.id, deliveries.map((d) => d.id)));
+    // Written but maybe never queued for their retry (the send after the batch failed): queue them now.
+    const unsettled = written.filter((w) => w.status === "pending" || w.status === "retrying");
+    if (unsettled.length > 0) await env.WEBHOOKS.sendBatch(unsettled.map((w) => ({ body: { kind: "delivery", deliveryId: w.id } satisfies WebhookMessage, contentType: "json" as const })));
+    const done = new Set(written.map((w) => w.id));
     deliveries = deliveries.filter((d) => !done.has(d.id));
     if (deliveries.length === 0) return { deliveries: 0, delivered: 0 };
   }
