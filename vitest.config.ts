@@ -38,7 +38,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**", "test/node/**"],
+            exclude: ["test/browser/**", "test/node/**", "test/webhooks-e2e/**"],
             setupFiles: ["./test/setup.ts"],
             // Storage is reset before each test instead (test/setup.ts).
             isolate: false,
@@ -54,6 +54,16 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 180_000,
             hookTimeout: 180_000,
+          },
+        },
+        {
+          // Node side: the Worker on 127.0.0.1 with its real queue, and HTTP receivers the tests start.
+          test: {
+            name: "webhooks",
+            include: ["test/webhooks-e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
           },
         },
         {

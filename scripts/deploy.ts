@@ -1,7 +1,7 @@
 /**
  * `npm run deploy [-- --env staging|production]`: puts the router on a Cloudflare account in the order
- * that keeps it consistent — (1) the D1 database and R2 bucket the environment names are created if
- * missing, (2) D1 migrations are applied remotely, (3) the Worker is deployed, so no version of the Worker
+ * that keeps it consistent — (1) the D1 database, R2 bucket and queues the environment names are created
+ * if missing, (2) D1 migrations are applied remotely, (3) the Worker is deployed, so no version of the Worker
  * ever runs against a schema older than its own. Idempotent: a second run creates nothing and applies no
  * migration twice. Secrets never pass through here: `wrangler secret put BOOTSTRAP_TOKEN [--env <name>]`.
  *
@@ -27,7 +27,7 @@ if (values.help) {
   process.exit(0);
 }
 
-type Resources = { worker: string; database: string; bucket: string; envs: string[] };
+type Resources = { worker: string; database: string; bucket: string; queues: string[]; envs: string[] };
 
 /** What an environment deploys: its Worker name, database and bucket, read through wrangler's own config reader. */
 function resources(env: string): Resources {
@@ -38,11 +38,13 @@ function resources(env: string): Resources {
     name?: string;
     d1_databases: { binding: string; database_name?: string }[];
     r2_buckets: { binding: string; bucket_name?: string }[];
+    queues: { producers?: { queue: string }[]; consumers?: { queue: string; dead_letter_queue?: string }[] };
   };
   const database = config.d1_databases.find((d) => d.binding === "DB")?.database_name;
   const bucket = config.r2_buckets.find((b) => b.binding === "MODELS")?.bucket_name;
   if (!database || !bucket) fail(`wrangler.toml${env ? ` [env.${env}]` : ""} must name a D1 database (DB) and an R2 bucket (MODELS)`);
-  return { worker: config.name ?? "edge-lead-router", database, bucket, envs };
+  const queues = new Set([...(config.queues.producers ?? []).map((q) => q.queue), ...(config.queues.consumers ?? []).flatMap((q) => [q.queue, ...(q.dead_letter_queue ? [q.dead_letter_queue] : [])])]);
+  return { worker: config.name ?? "edge-lead-router", database, bucket, queues: [...queues], envs };
 }
 
 function fail(message: string): never {
@@ -71,7 +73,7 @@ if (values["dry-run"]) {
 
 const env = values.env;
 const r = resources(env);
-console.log(`Deploying ${r.worker}: D1 ${r.database}, R2 ${r.bucket}`);
+console.log(`Deploying ${r.worker}: D1 ${r.database}, R2 ${r.bucket}, queues ${r.queues.join(", ")}`);
 
 // 1. Resources. `d1 list --json` names every database on the account; create ours only if absent.
 const listed = wrangler(["d1", "list", "--json"], { capture: true });
@@ -84,6 +86,13 @@ if (!databases.some((d) => d.name === r.database)) {
 if (!wrangler(["r2", "bucket", "info", r.bucket], { capture: true }).ok) {
   console.log(`creating R2 bucket ${r.bucket}`);
   if (!wrangler(["r2", "bucket", "create", r.bucket, "--update-config=false"]).ok) fail(`could not create R2 bucket ${r.bucket}`);
+}
+
+// A queue consumer cannot be attached to a queue that does not exist yet.
+for (const queue of r.queues) {
+  if (wrangler(["queues", "info", queue], { capture: true }).ok) continue;
+  console.log(`creating queue ${queue}`);
+  if (!wrangler(["queues", "create", queue]).ok) fail(`could not create queue ${queue}`);
 }
 
 // 2. Schema before code. CI=true answers wrangler's "apply these migrations?" prompt for the user who asked.

@@ -38,12 +38,14 @@ if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 const tokens = readTokens();
 saveTokens(tokens);
 
-// The bootstrap secret goes to the local Worker as a var: .dev.vars stays the user's own file.
-const dev = spawn(
-  "wrangler",
-  ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false", "--var", `BOOTSTRAP_TOKEN:${tokens.bootstrap}`],
-  { stdio: "inherit", env: offlineEnv() },
-);
+// The bootstrap secret goes to the local Worker as a var: .dev.vars stays the user's own file. Local dev
+// is also what lets a webhook subscription point at http://127.0.0.1 (a receiver on this machine), and
+// makes links in webhook messages point here. A deployment keeps wrangler.toml's values.
+const localVars = [`BOOTSTRAP_TOKEN:${tokens.bootstrap}`, "WEBHOOK_ALLOW_LOOPBACK:true", `PUBLIC_URL:${BASE}`].flatMap((v) => ["--var", v]);
+const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false", ...localVars], {
+  stdio: "inherit",
+  env: offlineEnv(),
+});
 let ticker: ReturnType<typeof setInterval> | undefined;
 dev.on("exit", (code) => {
   clearInterval(ticker);
