@@ -5,7 +5,7 @@
  * report.md into --out. `--help` lists the options. Progress goes to stderr; errors are one line.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { CsvError, parseCsv } from "../src/training/csv.ts";
@@ -97,6 +97,8 @@ const features = spec.features;
 if (features.some((f) => f.source === label)) fail(`${a.spec}: feature "${features.find((f) => f.source === label)!.name}" reads the label column "${label}" (remove it from the spec)`);
 
 const csvText = readInput(SCRIPT, a.data!, "--data");
+// data:export leaves the horizon and its labelling counts beside the CSV: the report repeats them.
+const labelling = existsSync(`${a.data}.labels.json`) ? (JSON.parse(readFileSync(`${a.data}.labels.json`, "utf8")) as { horizonDays: number; counts: Record<string, number> }) : undefined;
 const started = performance.now();
 let parsed: ReturnType<typeof parseCsv>;
 try {
@@ -136,7 +138,7 @@ const result: TrainResult = await trainModel({
   name,
   version,
   createdAt,
-  lineage: { data: basename(a.data!), dataSha256: createHash("sha256").update(csvText).digest("hex"), spec: basename(a.spec!), code: "scripts/train.ts" },
+  lineage: { data: basename(a.data!), dataSha256: createHash("sha256").update(csvText).digest("hex"), spec: basename(a.spec!), code: "scripts/train.ts", ...(labelling ? { labelling } : {}) },
   onRound: (r) => progress(r.round, r.rounds, `valid log loss ${r.validLoss?.toFixed(4) ?? "-"}`),
 }).catch((err: Error) => fail(`${a.data}: ${err.message}`));
 const trainSeconds = (performance.now() - trainStart) / 1000;

@@ -13,6 +13,14 @@ type Selection = {
 
 const f4 = (x: number) => x.toFixed(4);
 
+/** How data:export labelled the rows (its .labels.json beside the CSV). */
+function labellingLine(l: { horizonDays: number; counts: Record<string, number> }): string {
+  const c = l.counts;
+  return `Labels with a ${l.horizonDays}-day horizon after each decision (data:export): 1 converted within it ${c.converted_in_horizon ?? 0}; ` +
+    `0 horizon passed with an outcome reported ${c.horizon_passed ?? 0}, with nothing reported ${c.horizon_passed_unworked ?? 0}, converted only after it ${c.converted_after_horizon ?? 0}; ` +
+    `left out while the horizon is open ${c.censored ?? 0}.`;
+}
+
 /** The report's text. */
 export function trainReport(manifest: Manifest, run: { worst: number; tolerance: number; trainSeconds: number; rows: number; argv: string }): string {
   const m = manifest.metrics as Scores & { positiveRate: number; baseRateLogLoss: number; explainSurrogateR2?: number; calibrationTable: Row[]; uncalibratedTable: Row[]; uncalibrated: Scores };
@@ -26,6 +34,7 @@ export function trainReport(manifest: Manifest, run: { worst: number; tolerance:
     "",
     `Trained by \`npm run model:train -- ${run.argv}\` on ${run.rows} rows of ${String(t.data)} in ${run.trainSeconds.toFixed(1)} s.`,
     `Label: \`${String(t.label)}\` = \`${String(t.positive)}\` is converted, \`${String(t.negative)}\` is not (values as written: ${spellings}).`,
+    ...(t.labelling ? [labellingLine(t.labelling as { horizonDays: number; counts: Record<string, number> })] : []),
     `Splits: ${String(t.split)}. Fit ${String(t.fitRows)}, early-stopping validation ${String(t.validationRows)}, calibration ${String(t.calibrationRows)}, holdout ${String(t.holdoutRows)} rows.`,
     manifest.algorithm === "gbdt" ? `Trees kept: ${(t.gbdt as { bestRounds: number }).bestRounds} (best validation log loss).` : `L2: ${String(t.l2)}.`,
     "",
