@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--label", required=True)
     ap.add_argument("--positive", required=True)
     ap.add_argument("--drop", action="append", default=[], help="column to leave out (repeatable)")
+    ap.add_argument("--spec", help="use only the columns this feature spec reads (model:spec output or a list)")
     ap.add_argument("--max-iter", type=int, default=100)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--ours", help="manifest.json of the model:train run to compare")
@@ -62,13 +63,19 @@ def main():
     df = df.loc[:, [c for c in df.columns if not c.startswith("Unnamed")]]
     y = (df[args.label].map(label_class) == label_class(args.positive)).astype(int).to_numpy()
     X = df.drop(columns=[args.label, *args.drop])
+    if args.spec:
+        spec = json.load(open(args.spec))
+        features = spec["features"] if isinstance(spec, dict) else spec
+        X = X[list(dict.fromkeys(f["source"] for f in features))]
     categorical = []
     for c in X.columns:
-        numeric = pd.to_numeric(X[c], errors="coerce")
-        if numeric.notna().all():
+        # A column is numeric when every non-empty cell is a number; empty cells stay missing (NaN).
+        numeric = pd.to_numeric(X[c].replace("", np.nan), errors="coerce")
+        if numeric.notna().sum() == (X[c] != "").sum():
             X[c] = numeric
             categorical.append(False)
         else:
+            X[c] = X[c].str.lower()
             categorical.append(True)
 
     split = json.load(open(args.split))
@@ -89,6 +96,7 @@ def main():
 
     # Logistic regression: one-hot categories, standardised numbers, sklearn's default L2 (C=1).
     Xl = pd.get_dummies(X, columns=[c for c, cat in zip(X.columns, categorical) if cat], dtype=float)
+    Xl = Xl.fillna(Xl.iloc[train].median())
     scaler = StandardScaler().fit(Xl.iloc[train])
     lr = LogisticRegression(max_iter=2000)
     lr.fit(scaler.transform(Xl.iloc[train]), y[train])

@@ -82,12 +82,12 @@ export function inferSpec(header: readonly string[], rows: readonly Record<strin
       out(`constant: every row is "${present[0]}"`);
       continue;
     }
-    if (ID_NAME.test(column) || (numericShare < 1 && distinct.size > 0.9 * present.length && present.length > 50 && !present.some((v) => /\s/.test(v)))) {
-      out("looks like an id (named like one, or nearly every value unique): it identifies a row and cannot generalise");
-      continue;
-    }
     if (share(present, (v) => DATE.test(v)) > 0.9) {
       out("a date or time: derive a number from it (days since, hour of day) by hand if it matters; raw timestamps leak when the row was made");
+      continue;
+    }
+    if (ID_NAME.test(column) || (numericShare < 1 && distinct.size > 0.9 * present.length && present.length > 50 && !present.some((v) => /\s/.test(v)))) {
+      out("looks like an id (named like one, or nearly every value unique): it identifies a row and cannot generalise");
       continue;
     }
     if (LEAK_NAME.test(column)) {
