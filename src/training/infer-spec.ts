@@ -110,7 +110,7 @@ export function inferSpec(header: readonly string[], rows: readonly Record<strin
       // Counts are 0 when no event was seen; a "since"/"latency" value is missing when nothing happened yet,
       // which is most like the longest time seen.
       const def = /count|(^|_)n_|num_|number_of|seats|adopted/i.test(column) ? 0 : /since|hours_to|latency|ago/i.test(column) ? quantile(known, 0.995) : median;
-      const spec: FeatureSpec = { name: featureName(column), source: column, type: "number", transform: skewed ? "log1p" : "none", default: round(def), clip: [round(t(quantile(known, 0.005))), round(t(quantile(known, 0.995)))] };
+      const spec: FeatureSpec = { name: featureName(column), source: column, type: "number", transform: skewed ? "log1p" : "none", default: round(def), clip: [t(quantile(known, 0.005)), t(quantile(known, 0.995))] };
       const filled = nums.map((n) => t(Number.isNaN(n) ? def : n));
       if (soloAuc(filled, y) > 0.95) {
         out(`leakage suspect: on its own it separates the classes almost perfectly (AUC ${soloAuc(filled, y).toFixed(3)})`);
