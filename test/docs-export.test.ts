@@ -53,7 +53,7 @@ describe("training-data export", () => {
     // The lost lead's 90 days have not passed: a later opportunity could still make it a positive.
     expect(rows.map((r) => [r.leadId, r.converted, r.labelRule])).toEqual([[ids[0], 1, "converted_in_horizon"], [ids[2], 1, "converted_in_horizon"]]);
     expect(rows[0]!.fields.email).toMatch(/@bigcorp\.example$/);
-    expect(first.counts.censored + second.counts.censored).toBe(1);
+    expect((first.counts.censored ?? 0) + (second.counts.censored ?? 0)).toBe(1);
   });
 
   it("exports a lead nobody worked as a negative once its horizon has passed, and leaves it out before", async () => {
