@@ -111,7 +111,8 @@ const said = (text: string) => {
 const res = await fetch(new URL("/v1/models", url), { method: "POST", headers, body: form }).catch((err: Error) => fail(`cannot reach ${url.origin} (${err.message}): is the router running (npm start)?`));
 const body = await res.text();
 if (!res.ok) fail(`the router refused the upload (${res.status}): ${said(body)}`);
-console.log(`${SCRIPT}: uploaded as staged: ${body}`);
+const stored = JSON.parse(body) as { name: string; version: string; status: string; sha256: string };
+console.log(`${SCRIPT}: uploaded ${stored.name} ${stored.version} as ${stored.status} (sha256 ${stored.sha256})`);
 
 if (values.to) {
   const moved = await fetch(new URL(`/v1/models/${manifest.name}/${manifest.version}/status`, url), {
@@ -121,5 +122,5 @@ if (values.to) {
   });
   const text = await moved.text();
   if (!moved.ok) fail(`uploaded, but could not move it to ${values.to} (${moved.status}): ${said(text)}`);
-  console.log(`${SCRIPT}: now ${values.to}: ${text}`);
+  console.log(`${SCRIPT}: ${manifest.name} ${manifest.version} is now ${values.to}`);
 }
