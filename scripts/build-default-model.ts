@@ -17,6 +17,7 @@ import { linearModelOnnx } from "../src/training/onnx-writer.ts";
 import { referenceProbability } from "../src/training/reference.ts";
 import { mulberry32, shuffle } from "../src/training/rng.ts";
 import { generateLeads, GENERATOR_VERSION, type SyntheticLead } from "../src/training/synthetic-leads.ts";
+import { parseCli } from "./lib/cli.ts";
 import { DEFAULT_MODEL_DIR } from "./lib/default-model.ts";
 import { nodeRunBatch, nodeSession } from "./lib/node-ort.ts";
 import { EDGE_CASE_PAYLOADS, writeReport } from "./lib/default-model-report.ts";
@@ -30,7 +31,17 @@ const TOLERANCE = 1e-6;
 const CREATED_AT = process.env.SOURCE_DATE_EPOCH
   ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
   : "2026-11-25T00:00:00.000Z";
-const checkOnly = process.argv.includes("--check");
+const { values: cli } = parseCli("model:default", `
+Usage: npm run model:default [-- --check]
+
+Rebuilds model-artifacts/default/ (model.onnx, manifest.json, report.md): a logistic regression on 20,000
+synthetic leads with their engagement signals, drawn from the ground truth in GROUND_TRUTH.md, checked
+with onnxruntime-web before anything is written. The same code gives the same bytes on every machine.
+
+  --check    build in memory and fail if the committed files differ (nothing is written)
+  --help     this text
+`, { check: { type: "boolean", default: false } });
+const checkOnly = cli.check;
 
 // Deterministic split: shuffle with a seed derived from SEED, then cut.
 const leads = shuffle(generateLeads(ROWS, SEED), mulberry32(SEED + 1));

@@ -36,7 +36,7 @@ const { values } = parseCli(SCRIPT, HELP, {
   "horizon-days": { type: "string" },
 });
 const token = values.token ?? process.env.LEAD_ROUTER_ADMIN_TOKEN ?? failWith(SCRIPT, "pass --token <admin token> (or set LEAD_ROUTER_ADMIN_TOKEN)");
-const horizonDays = numberOption(SCRIPT, "horizon-days", values["horizon-days"], DEFAULT_HORIZON_DAYS, (n) => Number.isInteger(n) && n >= 1 && n <= 3650);
+const horizonDays = numberOption(SCRIPT, "horizon-days", values["horizon-days"], DEFAULT_HORIZON_DAYS, (n) => Number.isInteger(n) && n >= 1 && n <= 3650, "a whole number of days from 1 to 3650");
 
 const rows: ExportRow[] = [];
 const counts = Object.fromEntries(LABEL_RULES.map((r) => [r, 0])) as Record<LabelRule, number>;

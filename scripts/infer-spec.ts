@@ -32,7 +32,7 @@ const { values: a } = parseCli(SCRIPT, HELP, {
 });
 if (!a.data) failWith(SCRIPT, "--data is required (see --help)");
 if (!a.label) failWith(SCRIPT, "--label is required: name the column that says whether the lead converted (see --help)");
-const minRows = a["min-rows"] === undefined ? undefined : numberOption(SCRIPT, "min-rows", a["min-rows"], 20, (n) => Number.isInteger(n) && n >= 1);
+const minRows = a["min-rows"] === undefined ? undefined : numberOption(SCRIPT, "min-rows", a["min-rows"], 20, (n) => Number.isInteger(n) && n >= 1, "a whole number of at least 1");
 const text = readInput(SCRIPT, a.data, "--data");
 try {
   const { header, rows } = parseCsv(text, { labelColumn: a.label });

@@ -74,16 +74,17 @@ if (!names.success) fail(`--name "${name}": use lower-case letters, digits and d
 if (!ManifestSchema.shape.version.safeParse(version).success) fail(`--version "${version}": use letters, digits, ".", "_" and "-", starting with a letter or digit (at most 64)`);
 if (name !== servedFamily()) console.error(`${SCRIPT}: note: --name ${name} is not ${servedFamily()}, the family this checkout's router serves; the router will refuse it unless it serves ${name}`);
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+const whole = "a whole number of at least 1";
 const gbdt = {
-  rounds: numberOption(SCRIPT, "rounds", a.rounds, 300, positiveInt),
-  maxDepth: numberOption(SCRIPT, "depth", a.depth, 4, positiveInt),
-  learningRate: numberOption(SCRIPT, "lr", a.lr, 0.1, (n) => n > 0 && n <= 1),
-  minLeafSize: numberOption(SCRIPT, "min-leaf", a["min-leaf"], 20, positiveInt),
-  maxBins: numberOption(SCRIPT, "max-bins", a["max-bins"], 255, (n) => Number.isInteger(n) && n >= 2 && n <= 255),
-  patience: numberOption(SCRIPT, "patience", a.patience, 20, positiveInt),
+  rounds: numberOption(SCRIPT, "rounds", a.rounds, 300, positiveInt, whole),
+  maxDepth: numberOption(SCRIPT, "depth", a.depth, 4, positiveInt, whole),
+  learningRate: numberOption(SCRIPT, "lr", a.lr, 0.1, (n) => n > 0 && n <= 1, "a number above 0 and at most 1"),
+  minLeafSize: numberOption(SCRIPT, "min-leaf", a["min-leaf"], 20, positiveInt, whole),
+  maxBins: numberOption(SCRIPT, "max-bins", a["max-bins"], 255, (n) => Number.isInteger(n) && n >= 2 && n <= 255, "a whole number from 2 to 255"),
+  patience: numberOption(SCRIPT, "patience", a.patience, 20, positiveInt, whole),
 };
-const l2 = a.l2 === undefined ? undefined : numberOption(SCRIPT, "l2", a.l2, 0, (n) => n >= 0);
-const seed = numberOption(SCRIPT, "seed", a.seed, 42, Number.isInteger);
+const l2 = a.l2 === undefined ? undefined : numberOption(SCRIPT, "l2", a.l2, 0, (n) => n >= 0, "a number of at least 0");
+const seed = numberOption(SCRIPT, "seed", a.seed, 42, Number.isInteger, "a whole number");
 
 let spec: ReturnType<typeof parseSpecFile>;
 try {

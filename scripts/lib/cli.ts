@@ -42,10 +42,10 @@ export function readInput(script: string, path: string, flag: string): string {
   }
 }
 
-/** A number option, or a one-line error naming the flag. */
-export function numberOption(script: string, flag: string, value: string | undefined, fallback: number, check: (n: number) => boolean = Number.isFinite): number {
+/** A number option, or a one-line error naming the flag and what it takes (`what`, e.g. "a whole number ≥ 1"). */
+export function numberOption(script: string, flag: string, value: string | undefined, fallback: number, check: (n: number) => boolean = Number.isFinite, what = "a number"): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (value.trim() === "" || !check(n)) failWith(script, `--${flag} must be a ${check === Number.isFinite ? "number" : "number in range"}, got "${value}"`);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) failWith(script, `--${flag} must be ${what}, got "${value}"`);
   return n;
 }

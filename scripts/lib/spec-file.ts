@@ -29,7 +29,7 @@ export function parseSpecFile(path: string, text: string): SpecFile {
     const name = item !== null && typeof item === "object" && typeof (item as { name?: unknown }).name === "string" ? ` ("${(item as { name: string }).name}")` : "";
     const issue = parsed.error.issues[0]!;
     const field = issue.path.length ? `field "${issue.path.join(".")}"` : "the entry";
-    throw new Error(`${path}: feature ${i + 1}${name}: ${field}: ${issue.message} (see "Feature spec" in README.md)`);
+    throw new Error(`${path}: feature ${i + 1}${name}: ${field}: ${issue.message} (see "Feature spec" in README.md, or run npm run model:spec)`);
   });
   const seen = new Set<string>();
   for (const f of features) {

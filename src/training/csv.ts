@@ -157,7 +157,7 @@ function checkHeader(header: string[], options: CsvOptions): void {
   });
   const list = header.join(", ");
   if (options.labelColumn !== undefined && !seen.has(options.labelColumn)) {
-    throw new CsvError(`header (line 1): missing label column "${options.labelColumn}" (columns: ${list})`, 0, 1, options.labelColumn);
+    throw new CsvError(`header (line 1): missing label column "${options.labelColumn}" (columns: ${list}; pass --label with one of them)`, 0, 1, options.labelColumn);
   }
   for (const c of [...(options.numericColumns ?? []), ...(options.requiredColumns ?? [])]) {
     if (!seen.has(c)) throw new CsvError(`header (line 1): missing column "${c}" that the feature spec reads (columns: ${list}; fix the spec's source or the file)`, 0, 1, c);
