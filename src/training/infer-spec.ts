@@ -100,6 +100,11 @@ export function inferSpec(header: readonly string[], rows: readonly Record<strin
       const nums = cells.map((c) => (NUMBER.test(c) ? Number(c) : Number.NaN));
       const known = nums.filter((n) => !Number.isNaN(n)).sort((a, b) => a - b);
       const set = new Set(known);
+      // Whole numbers, every one different: a row number or a numeric id, not a measurement.
+      if (known.length > 50 && set.size === known.length && known.every(Number.isInteger)) {
+        out("looks like an id (whole numbers, every row different): it identifies a row and cannot generalise");
+        continue;
+      }
       if (set.size === 2 && set.has(0) && set.has(1)) {
         features.push({ name: featureName(column), source: column, type: "boolean", transform: "none", default: quantile(known, 0.5) >= 0.5 });
         continue;

@@ -46,6 +46,11 @@ describe("model:spec inference on a CRM export", () => {
     expect(size.clip![1]).toBeGreaterThan(logs[Math.floor(logs.length * 0.98)]!);
   });
 
+  it("leaves out a numeric id: whole numbers, every row different", () => {
+    const numbered = rows.map((r, i) => ({ ...r, row: 1000 + i * 3 }));
+    expect(inferSpec([...header, "row"], numbered, "converted").excluded.find((e) => e.column === "row")?.reason).toMatch(/^looks like an id \(whole numbers/);
+  });
+
   it("flags a column that predicts the label almost perfectly on its own", () => {
     const leaky = rows.map((r) => ({ ...r, score_x: r.converted === "0" || r.converted === "0.0" ? "low" : "high" }));
     expect(inferSpec([...header, "score_x"], leaky, "converted").excluded.find((e) => e.column === "score_x")?.reason).toMatch(/almost perfectly \(AUC 1\.000\)/);
