@@ -27,6 +27,7 @@ import { policiesApi } from "./routes/policies.ts";
 import { reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
+import { webhooksApi } from "./routes/webhooks.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -76,6 +77,7 @@ app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
 app.route("/v1/admin", reportsApi);
 app.route("/v1/admin", experimentsApi);
+app.route("/v1/admin", webhooksApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);
 

@@ -9,6 +9,7 @@ import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
+import { invalidateSubscribers } from "../src/webhooks/emit.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -62,6 +63,7 @@ beforeEach(async () => {
   invalidateExperiments();
   invalidateDriftRuns();
   forgetCapacityHints();
+  invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [
