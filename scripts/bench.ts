@@ -13,21 +13,35 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, readlinkSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { benchLead } from "./bench/leads.ts";
+import { parseCli } from "./lib/cli.ts";
 import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startRouter, startWorker, type PostResult } from "./lib/local-router.ts";
 import { offlineEnv } from "./lib/offline-env.ts";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: "http://127.0.0.1:8787" },
-    leads: { type: "string", default: "2000" },
-    start: { type: "boolean", default: false },
-    "d1-ms": { type: "string", default: "0" },
-    "do-ms": { type: "string", default: "0" },
-    "floor-port": { type: "string" },
-    "stages-port": { type: "string" },
-  },
+const { values } = parseCli("bench", `
+Usage: npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10]
+
+Latency of POST /v1/leads against a router (loopback only), against a floor of the same runtime doing one
+D1 insert and one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch); stage
+breakdown, peak memory and upload size, as markdown tables. Run it right after a fresh npm start to see
+the cold lead.
+
+  --url <router>       the router (default http://127.0.0.1:8787)
+  --leads <n>          leads to post, 10 to 20,000 (default 2000)
+  --start              start the router itself on the URL's port (as npm start does), stop it at the end
+  --d1-ms <ms>         edge simulation: delay every D1 call of router and floors (the bench then starts the router)
+  --do-ms <ms>         edge simulation: delay every Durable Object call of router and floors
+  --floor-port <n>     the floor worker's port (default the router's + 1)
+  --stages-port <n>    the stage worker's port (default the router's + 2)
+  --help               this text
+`, {
+  url: { type: "string", default: "http://127.0.0.1:8787" },
+  leads: { type: "string", default: "2000" },
+  start: { type: "boolean", default: false },
+  "d1-ms": { type: "string", default: "0" },
+  "do-ms": { type: "string", default: "0" },
+  "floor-port": { type: "string" },
+  "stages-port": { type: "string" },
 });
 const base = loopbackUrl(values.url!);
 const count = Math.min(Math.max(Number(values.leads), 10), 20_000);

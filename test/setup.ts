@@ -1,10 +1,11 @@
-import { applyD1Migrations, reset } from "cloudflare:test";
+import { applyD1Migrations, reset, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
 import { getDb } from "../src/db/client.ts";
-import { seedDefaults } from "../src/db/seed.ts";
+import { seedDefaults } from "./seed.ts";
 import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
+import { invalidateSubscribers } from "../src/webhooks/emit.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -31,12 +32,31 @@ async function emptyAllTables(): Promise<void> {
 }
 
 // Every test starts from the embedded defaults on empty storage: D1, R2 and Durable Objects.
+/**
+ * The same for the reps' Durable Objects: a reservation the previous file's last test was still writing
+ * has been seen to survive reset() (an `open` slot on rep_ada, a lead of another file), leaving the next
+ * file's first test one slot short. Empty every seeded rep's counters.
+ */
+async function emptyRepCounters(): Promise<void> {
+  const { results } = await env.DB.prepare("SELECT id FROM reps").all<{ id: string }>();
+  await Promise.all(
+    results.map(({ id }) =>
+      runInDurableObject(env.REP_CAPACITY.getByName(id), async (_object, state) => {
+        state.storage.sql.exec("DELETE FROM reservations");
+        state.storage.sql.exec("DELETE FROM daily");
+        await state.storage.deleteAlarm();
+      }),
+    ),
+  );
+}
+
 beforeEach(async () => {
   await reset();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await emptyAllTables();
   // As a fresh isolate: every per-isolate cache (sites, policy, models, experiments, drift, facts, hints) empty.
   invalidateAllCaches();
+  invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [
@@ -45,4 +65,5 @@ beforeEach(async () => {
       { name: "other crm", secret: TOKENS.otherTeam, scopes: ["crm:read", "crm:write"], teamId: "other" },
     ],
   });
+  await emptyRepCounters();
 });

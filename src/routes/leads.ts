@@ -20,6 +20,8 @@ import { confirmAfter, lineageWrite, noteCommitted, reserveForPlan } from "../ro
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
 import { loadDecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
+import type { Reason } from "../scoring/score.ts";
+import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -155,7 +157,7 @@ export const leads = new Hono<AppEnv>()
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background: (work) => c.executionCtx.waitUntil(work) }).catch((err: unknown) => err as Error);
     await withinLimits();
-    let committed: { plan: DecisionPlan; factsHash: string } | undefined;
+    let committed: { plan: DecisionPlan; factsHash: string; reasons: Reason[] } | undefined;
     if (!suspicion) {
       // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
       // then store lead, decision and lineage in one batch: one remote write before the answer.
@@ -174,7 +176,7 @@ export const leads = new Hono<AppEnv>()
           ...firstDecisionStatements(db, plan.decision, write.lineage),
           ...write.extra,
         ]);
-        committed = { plan, factsHash: write.factsHash };
+        committed = { plan, factsHash: write.factsHash, reasons: context.score?.reasons ?? [] };
         const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
         c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
         answer = decided;
@@ -188,6 +190,8 @@ export const leads = new Hono<AppEnv>()
       noteCommitted(committed.plan, committed.factsHash);
       // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
       if (committed.plan.repId) confirmAfter(c.env, committed.plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
+      // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
+      void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: (work) => c.executionCtx.waitUntil(work) });
     }
     answer ??= await storeCarefully(db, lead, windowMs, idem, failure);
 

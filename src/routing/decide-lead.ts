@@ -3,6 +3,7 @@ import type { LeadRow } from "../db/leads.ts";
 import { commitDecision, reserveForPlan } from "./commit-decision.ts";
 import { summarise, type DecisionSummary } from "./decide.ts";
 import { loadDecisionContext, type ContextOptions } from "./decision-context.ts";
+import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
 export type DecideOptions = ContextOptions & {
   /** Write nothing unless the lead gets a rep (draining a queue must not churn decisions). */
@@ -34,5 +35,6 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots + performance.now() - t2 };
   const t3 = performance.now();
   await commitDecision(env, getDb(env.DB), context, plan, timings, options.waitUntil);
+  await enqueueDecisionEvent(env, lead, plan.decision, context.score?.reasons ?? [], options);
   return summarise(plan, context, { ...timings, write: performance.now() - t3 });
 }
