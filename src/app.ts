@@ -24,7 +24,7 @@ import { modelsApi } from "./routes/models.ts";
 import { outcomesApi } from "./routes/outcomes.ts";
 import { pages } from "./routes/pages.ts";
 import { policiesApi } from "./routes/policies.ts";
-import { reportsApi } from "./routes/reports.ts";
+import { monitoringRunApi, reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
 
@@ -65,6 +65,9 @@ app.route("/v1/outcomes", outcomesApi);
 app.route("/v1/events", eventsApi);
 app.route("/v1/reviews", reviewsApi);
 app.route("/v1/reports", kpisApi);
+// The same reports for team-bound tokens (their own team only); registered after the KPIs, which check their own token.
+app.use("/v1/reports/*", requireScope("crm:read", "review:write"));
+app.route("/v1/reports", reportsApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
@@ -74,7 +77,8 @@ app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
 app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
-app.route("/v1/admin", reportsApi);
+app.route("/v1/admin/reports", reportsApi);
+app.route("/v1/admin", monitoringRunApi);
 app.route("/v1/admin", experimentsApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);

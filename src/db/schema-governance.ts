@@ -23,6 +23,8 @@ export const monitoringRuns = sqliteTable(
     level: text("level", { enum: ["ok", "warn", "alert", "insufficient"] }).notNull(),
     result: text("result", { mode: "json" }).notNull(),
     createdAt: createdAt(),
+    /** The team an operations run summarised; null for all teams (drift and calibration go by model family). 0003. */
+    teamId: text("team_id"),
   },
   (t) => [index("monitoring_runs_kind_idx").on(t.kind, t.id)],
 );
@@ -40,4 +42,6 @@ export const experiments = sqliteTable("experiments", {
   startedAt: integer("started_at").notNull(),
   stoppedAt: integer("stopped_at"),
   createdAt: createdAt(),
+  /** The team whose leads it splits; null splits the leads of teams on the default policy / model family. 0003. */
+  teamId: text("team_id"),
 });

@@ -9,6 +9,10 @@ export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: createdAt(),
+  /** The model family the team's leads are scored with; null means the default family (env.MODEL_NAME). 0003. */
+  modelFamily: text("model_family"),
+  /** Personal fields of the team's leads are masked this many days after arrival; null keeps them. 0003. */
+  retentionDays: integer("retention_days"),
 });
 
 export const reps = sqliteTable(
@@ -60,13 +64,20 @@ export const models = sqliteTable(
   ],
 );
 
-export const policies = sqliteTable("policies", {
-  version: integer("version").primaryKey(),
-  status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
-  body: text("body", { mode: "json" }).notNull(),
-  createdAt: createdAt(),
-  activatedAt: integer("activated_at"),
-});
+export const policies = sqliteTable(
+  "policies",
+  {
+    /** Numbered across every team, so a decision's policy version names one body. */
+    version: integer("version").primaryKey(),
+    status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    createdAt: createdAt(),
+    activatedAt: integer("activated_at"),
+    /** The team whose policy this is; null is the default policy of teams without their own. 0003. */
+    teamId: text("team_id"),
+  },
+  (t) => [index("policies_team_status_idx").on(t.teamId, t.status)],
+);
 
 export const leads = sqliteTable(
   "leads",
@@ -87,8 +98,13 @@ export const leads = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     receivedAt: integer("received_at").notNull(),
+    /** The consent the site's consent field carried (true/false); null when the site asks none. 0003. */
+    consent: integer("consent", { mode: "boolean" }),
+    /** When the personal fields were masked, and why (`erasure` or `retention`); 0003. */
+    maskedAt: integer("masked_at"),
+    maskedBy: text("masked_by", { enum: ["erasure", "retention"] }),
   },
-  (t) => [index("leads_status_idx").on(t.status, t.receivedAt)],
+  (t) => [index("leads_status_idx").on(t.status, t.receivedAt), index("leads_team_received_idx").on(t.teamId, t.receivedAt)],
 );
 
 export const decisions = sqliteTable(
@@ -230,6 +246,8 @@ export const sites = sqliteTable("sites", {
   dedupeWindowSeconds: integer("dedupe_window_seconds").notNull().default(86_400),
   createdAt: createdAt(),
   revokedAt: integer("revoked_at"),
+  /** The form field that carries marketing consent (e.g. `marketing_consent`); null asks none. 0003. */
+  consentField: text("consent_field"),
 });
 
 /** Stored first responses of requests sent with an Idempotency-Key. */

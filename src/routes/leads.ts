@@ -8,6 +8,7 @@ import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow } from "../lib/validate.ts";
 import { readLeadBody, type LeadBody } from "../intake/body.ts";
+import { consentOf } from "../intake/consent.ts";
 import { claimKey, completeKey, releaseKey } from "../intake/idempotency.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
@@ -107,6 +108,7 @@ export const leads = new Hono<AppEnv>()
           reviewReason: suspicion,
           channel: signed ? "signed" : body.format,
           receivedAt: Date.now(),
+          consent: consentOf(site.consentField, input),
         },
         site.dedupeWindowSeconds * 1000,
         newId("sub"),

@@ -7,6 +7,7 @@ import { accounts, reps, teams, territories } from "../db/schema.ts";
 import { auditReason } from "../lib/audit-reason.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { invalidateTeamSettings } from "../scoring/team-family.ts";
 import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } from "../schemas/routing.ts";
 
 /**
@@ -26,7 +27,9 @@ export const routingAdmin = new Hono<AppEnv>()
       db.insert(teams).values({ id: teamId, ...body }).onConflictDoUpdate({ target: teams.id, set: body }),
       auditRow(db, { actor: c.get("token").name, action: before ? "team.update" : "team.create", entityType: "team", entityId: teamId, before, after: body, reason }),
     ]);
-    return c.json({ id: teamId, ...body }, before ? 200 : 201);
+    // A new model family or retention setting reaches this isolate's next lead at once, others within seconds.
+    invalidateTeamSettings();
+    return c.json((await db.select().from(teams).where(eq(teams.id, teamId)).get())!, before ? 200 : 201);
   })
   .get("/reps", async (c) => {
     const teamId = c.req.query("team");

@@ -83,8 +83,8 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   const payload = lead.payload as Record<string, unknown>;
   const [models, { version: policyVersion, policy }, facts] = await Promise.all([
     // A running experiment may put the lead under a challenger model or another policy version.
-    liveModelsForLead(env, lead.id),
-    policyForLead(env, lead.id),
+    liveModelsForLead(env, lead.id, lead.teamId),
+    policyForLead(env, lead.id, lead.teamId),
     options.facts ?? routingFacts(db, lead.teamId, lead.email),
   ]);
   // Signal aggregates are read only when a live model's feature spec names them.
@@ -125,6 +125,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     snapshots: new Map(),
     excludeReps: new Set(options.excludeReps ?? []),
     now,
+    consent: lead.consent ?? null,
   };
   // Only reps the plan could use, and that are at work, are worth a round trip to their Durable Object.
   const wanted = planRoute(base).candidates.map((c) => repsById.get(c.repId)!).filter((r) => availabilityOf(repFacts(r), now).available);
@@ -147,7 +148,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     : outcome === "nurture" ? "nurture: no rep works this tier"
     : repId ? `${executed.candidates.find((c) => c.repId === repId)!.stage} stage, best expected value with room`
     : plan.candidates.length === 0 ? "no rep serves this tier" : "every candidate is at capacity or unavailable";
-  const reason = `${options.trigger ? `${options.trigger}: ` : ""}${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""} → tier ${plan.tier.name}: ${why}`;
+  const reason = `${options.trigger ? `${options.trigger}: ` : ""}${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""}${plan.consentOverride ? `, ${plan.consentOverride}` : ""} → tier ${plan.tier.name}: ${why}`;
   const model = score && models.active ? models.active : null;
   const decision: NewDecision = {
     id: newId("dec"),

@@ -34,6 +34,8 @@ export type PlanInput = {
   snapshots: ReadonlyMap<string, CapacitySnapshot>;
   excludeReps?: ReadonlySet<string>;
   now: number;
+  /** The lead's consent (its site's consent field): false keeps it out of nurture; null or absent when not asked. */
+  consent?: boolean | null;
 };
 
 export type PlannedCandidate = {
@@ -50,6 +52,8 @@ export type RoutePlan = {
   tier: PolicyTier;
   /** Why the tier was overridden, if it was. */
   escalated: string | null;
+  /** Set when the lead's missing consent moved it off a nurture tier. */
+  consentOverride: string | null;
   segment: string | null;
   dealValue: number;
   /** Candidates in the order to try them: available ones first, by stage, then by rank. */
@@ -93,7 +97,10 @@ export function planRoute(input: PlanInput): RoutePlan {
   const employees = numberAt(payload, "employees");
   const escalated = escalationOf(input, employees);
   const byName = (n: string) => policy.tiers.find((t) => t.name === n)!;
-  const tier = escalated ? byName(policy.escalation!.tier) : input.probability === null ? tierForRules(policy, payload) : tierForProbability(policy, input.probability);
+  const planned = escalated ? byName(policy.escalation!.tier) : input.probability === null ? tierForRules(policy, payload) : tierForProbability(policy, input.probability);
+  // No consent, no nurture sequence: a lead without consent that would be nurtured goes to the policy's tier for it.
+  const consentOverride = input.consent === false && planned.pool === null && policy.withoutConsentTier ? `no consent: tier ${policy.withoutConsentTier} instead of ${planned.name}` : null;
+  const tier = consentOverride ? byName(policy.withoutConsentTier!) : planned;
   const segment = segmentOf(policy, employees);
   const declared = numberAt(payload, "deal_value");
   const dealValue = declared !== null && declared > 0 ? declared : (segment?.defaultDealValue ?? policy.defaultDealValue);
@@ -102,7 +109,7 @@ export function planRoute(input: PlanInput): RoutePlan {
   const excluded = input.excludeReps ?? new Set<string>();
   const owner = policy.ownerFirst && input.account?.ownerRepId ? input.reps.find((r) => r.id === input.account!.ownerRepId) : undefined;
   const pool = tier.pool ? input.reps.filter((r) => r.role === tier.pool && r.id !== owner?.id && !excluded.has(r.id)) : [];
-  if (!tier.pool) return { tier, escalated, segment: segment?.name ?? null, dealValue, candidates: [], queue: "global" };
+  if (!tier.pool) return { tier, escalated, consentOverride, segment: segment?.name ?? null, dealValue, candidates: [], queue: "global" };
 
   const country = String(readPath(payload, "country") ?? "").trim().toLowerCase();
   const industry = String(readPath(payload, "industry") ?? "").trim().toLowerCase();
@@ -137,5 +144,5 @@ export function planRoute(input: PlanInput): RoutePlan {
       else waiting.push({ ...planned, available: false, why: a.available ? "at capacity" : a.why });
     }
   }
-  return { tier, escalated, segment: segment?.name ?? null, dealValue, candidates: [...ready, ...waiting], queue: pool.length > 0 || owner ? "team" : "global" };
+  return { tier, escalated, consentOverride, segment: segment?.name ?? null, dealValue, candidates: [...ready, ...waiting], queue: pool.length > 0 || owner ? "team" : "global" };
 }

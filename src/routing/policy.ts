@@ -57,13 +57,18 @@ export const PolicySchema = z
     review: ReviewRulesSchema.nullable().default(null),
     /** Falls back to rule-only routing when one rep or tier gets too large a share (see ./guardrail.ts); null is off. */
     guardrail: GuardrailSchema.nullable().default(null),
+    /**
+     * A lead whose site's consent field said no never enters a nurture sequence: when its tier has no reps
+     * (nurture), it goes to this tier instead (e.g. an SDR tier: a person follows up). null is off.
+     */
+    withoutConsentTier: z.string().min(1).nullable().default(null),
   })
   .superRefine((p, ctx) => {
     const names = new Set(p.tiers.map((t) => t.name));
     if (names.size !== p.tiers.length) ctx.addIssue({ code: "custom", message: "tier names must be unique" });
     if (!p.tiers.some((t) => t.minProbability === 0))
       ctx.addIssue({ code: "custom", message: "one tier must have minProbability 0, so every lead has a tier" });
-    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier), ...(p.escalation ? [p.escalation.tier] : [])])
+    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier), ...(p.escalation ? [p.escalation.tier] : []), ...(p.withoutConsentTier ? [p.withoutConsentTier] : [])])
       if (!names.has(name)) ctx.addIssue({ code: "custom", message: `unknown tier ${name}` });
   });
 export type Policy = z.infer<typeof PolicySchema>;
@@ -91,6 +96,7 @@ export const DEFAULT_POLICY: Policy = {
   drift: DEFAULT_DRIFT_SETTINGS,
   review: null,
   guardrail: null,
+  withoutConsentTier: null,
 };
 
 /** The tier of a scored lead: the highest threshold its probability reaches. */

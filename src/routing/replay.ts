@@ -57,6 +57,7 @@ export async function replayDecision(input: {
     snapshots,
     excludeReps: new Set(context.excluded),
     now: context.now,
+    consent: lead.consent ?? null,
   });
   // A decision the policy holds for review reserves nobody: it stays queued with no rep.
   const held = plan.tier.pool !== null && reviewReasons(policy.review, { probability, dealValue: plan.dealValue, strategicAccount: context.account?.strategic ? context.account.domain : null }).length > 0;

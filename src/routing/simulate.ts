@@ -2,6 +2,7 @@ import type { CapacitySnapshot } from "../capacity/rep-capacity.ts";
 import type { Db } from "../db/client.ts";
 import { accountsFor, repFacts, teamFacts } from "../db/routing-facts.ts";
 import { getLiveModels } from "../scoring/model-store.ts";
+import { familyForTeam } from "../scoring/team-family.ts";
 import { scorePayloads } from "../scoring/score.ts";
 import { planRoute } from "./plan.ts";
 import type { Policy } from "./policy.ts";
@@ -22,9 +23,10 @@ export type SimulatedLead = {
  * against a copy of the reps' current counters and counts its own assignments into that copy, so a rep
  * at cap stops receiving simulated leads just as it would live.
  */
-export async function simulatePolicy(env: Env, db: Db, policy: Policy, teamId: string, leads: { ref: string; payload: Record<string, unknown> }[]) {
+export async function simulatePolicy(env: Env, db: Db, policy: Policy, teamId: string, leads: { ref: string; payload: Record<string, unknown>; consent?: boolean | null }[]) {
   const [models, team, accounts] = await Promise.all([
-    getLiveModels(env, env.MODEL_NAME),
+    // Scored with the team's model family, as its live leads are.
+    familyForTeam(env, teamId).then((family) => getLiveModels(env, family)),
     teamFacts(db, teamId),
     accountsFor(db, teamId, leads.map((l) => String(l.payload.email ?? ""))),
   ]);
@@ -35,7 +37,7 @@ export async function simulatePolicy(env: Env, db: Db, policy: Policy, teamId: s
   const now = Date.now();
   const results: SimulatedLead[] = leads.map((lead, i) => {
     const probability = scores?.[i]?.probability ?? null;
-    const plan = planRoute({ payload: lead.payload, probability, policy, reps: facts, account: accounts[i] ?? null, territories: team.territories, snapshots: working, now });
+    const plan = planRoute({ payload: lead.payload, probability, policy, reps: facts, account: accounts[i] ?? null, territories: team.territories, snapshots: working, now, consent: lead.consent ?? null });
     const pick = plan.candidates.find((c) => c.available) ?? null;
     if (pick) {
       const s = working.get(pick.repId)!;

@@ -18,6 +18,8 @@ export const SiteBody = z.object({
   requireSignature: z.boolean().default(false),
   turnstileSecret: z.string().min(1).max(200).nullable().default(null),
   dedupeWindowSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+  /** The form field carrying marketing consent (stored with each lead as true/false); null asks none. */
+  consentField: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "a form field name").nullable().default(null),
 });
 
 export const ReasonBody = z.object({ reason: z.string().trim().min(1).max(500) });

@@ -23,13 +23,14 @@ export const REGISTRY_TTL_MS = 5_000;
 // pending promise: a promise tied to one request's I/O must not be awaited by another request.
 const sessions = new Map<string, OrtSession>();
 const manifests = new Map<number, Manifest>();
-let registry: { name: string; at: number; value: { active?: ModelRow; shadow?: ModelRow } } | undefined;
+// The live rows of each model family (teams may score with their own family).
+const registry = new Map<string, { at: number; value: { active?: ModelRow; shadow?: ModelRow } }>();
 // Registry rows of versions asked for by name (an experiment's challenger on every lead of its arm).
 const versionRows = new Map<string, { at: number; row: ModelRow }>();
 
 /** Forgets which versions are live, so the next lead reads the registry again (after an admin change). */
 export function invalidateRegistry(): void {
-  registry = undefined;
+  registry.clear();
   versionRows.clear();
 }
 
@@ -95,15 +96,16 @@ export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: s
 export async function getLiveModels(env: Env, name: string): Promise<LiveModels> {
   const now = Date.now();
   let rows: { active?: ModelRow; shadow?: ModelRow };
-  if (registry && registry.name === name && now - registry.at <= REGISTRY_TTL_MS) {
-    rows = registry.value;
+  const hit = registry.get(name);
+  if (hit && now - hit.at <= REGISTRY_TTL_MS) {
+    rows = hit.value;
   } else {
     try {
       rows = await liveModels(getDb(env.DB), name);
     } catch (err) {
       return { error: `model registry unavailable: ${String(err)}` };
     }
-    registry = { name, at: now, value: rows };
+    registry.set(name, { at: now, value: rows });
   }
   const [active, shadow] = await Promise.allSettled([
     rows.active ? cachedModel(env.MODELS, rows.active) : Promise.resolve(undefined),
