@@ -14,8 +14,27 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   async function api(path) {
     const res = await fetch(path, { headers: { authorization: "Bearer " + sessionStorage.getItem(KEY) } });
     const body = await res.json();
-    if (!res.ok) throw new Error(body && body.error ? body.error.message : "HTTP " + res.status);
+    if (!res.ok) throw Object.assign(new Error(body && body.error ? body.error.message : "HTTP " + res.status), { status: res.status });
     return body;
+  }
+
+  // An admin token reads /v1/admin/reports and picks a team; a team-bound token reads its own team's /v1/reports.
+  let base = null;
+  async function pickBase() {
+    const select = $("team");
+    try {
+      const { data } = await api("/v1/admin/teams");
+      const chosen = select.value;
+      select.replaceChildren(new Option("all teams", ""), ...data.map((t) => new Option(t.name + " (" + t.id + ")", t.id)));
+      select.value = data.some((t) => t.id === chosen) ? chosen : "";
+      select.disabled = false;
+      base = "/v1/admin/reports";
+    } catch (err) {
+      if (err.status !== 403) throw err;
+      select.replaceChildren(new Option("own team", ""));
+      select.disabled = true;
+      base = "/v1/reports";
+    }
   }
 
   function draw(id, config, points) {
@@ -107,13 +126,15 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   }
 
   async function load() {
-    const days = $("days").value;
-    const q = "?days=" + encodeURIComponent(days);
     $("status").textContent = "Loading…";
     try {
+      if (base === null) await pickBase();
+      const team = $("team").value;
+      const t = team ? "team=" + encodeURIComponent(team) : "";
+      const q = "?days=" + encodeURIComponent($("days").value) + (t ? "&" + t : "");
       const [r, d, c, o, f] = await Promise.all([
-        api("/v1/admin/reports/routing" + q), api("/v1/admin/reports/drift"), api("/v1/admin/reports/calibration" + q),
-        api("/v1/admin/reports/ops" + q), api("/v1/admin/reports/fairness" + q),
+        api(base + "/routing" + q), api(base + "/drift" + (t ? "?" + t : "")), api(base + "/calibration" + q),
+        api(base + "/ops" + q), api(base + "/fairness" + q),
       ]);
       routing(r); drift(d); calibration(c); ops(o); fairness(f);
       $("status").textContent = "Updated " + new Date().toLocaleTimeString() + " · " + r.decisions + " decisions";
@@ -127,7 +148,10 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   $("auth").addEventListener("submit", (e) => {
     e.preventDefault();
     const t = $("token").value.trim();
-    if (t) sessionStorage.setItem(KEY, t);
+    if (t) {
+      sessionStorage.setItem(KEY, t);
+      base = null;
+    }
     $("token").value = "";
     load();
   });

@@ -133,6 +133,38 @@ describe("dashboard in headless Chromium", () => {
     await page.close();
   });
 
+  it("lets an admin pick a team, and shows a team's token its own team's reports without a picker", async () => {
+    const page = await browser!.newPage();
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(new URL(r.url()).pathname + new URL(r.url()).search));
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#token", ADMIN);
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.$$eval("#team option", (o) => o.map((x) => (x as unknown as { value: string }).value))).toEqual(["", "demo"]);
+    await page.evaluate("document.body.removeAttribute('data-loaded')");
+    await page.selectOption("#team", "demo");
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(asked.some((p) => p.startsWith("/v1/admin/reports/routing") && p.includes("team=demo"))).toBe(true);
+    expect(await page.$$eval("#recent tbody tr", (rows) => rows.length)).toBe(LEADS);
+    await page.close();
+
+    const team = await browser!.newPage();
+    const teamAsked: string[] = [];
+    team.on("request", (r) => teamAsked.push(new URL(r.url()).pathname));
+    await team.goto(`${base}/dashboard`);
+    await team.fill("#token", CRM);
+    await team.click("#auth button");
+    await team.waitForSelector("body[data-loaded]");
+    expect(await team.getAttribute("body", "data-loaded")).toBe("true");
+    expect(await team.$eval("#team", (s) => (s as unknown as { disabled: boolean }).disabled)).toBe(true);
+    expect(teamAsked).toContain("/v1/reports/routing");
+    expect(teamAsked.filter((p) => p.startsWith("/v1/admin/reports"))).toEqual([]);
+    expect(await team.$$eval("#recent tbody tr", (rows) => rows.length)).toBe(LEADS);
+    await team.close();
+  });
+
   it("says so when the token is refused, and draws nothing", async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/dashboard`);
