@@ -14,6 +14,7 @@ import { dashboard } from "./routes/dashboard.ts";
 import { auditApi } from "./routes/audit.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
+import { erasuresApi } from "./routes/erasures.ts";
 import { eventsApi } from "./routes/events.ts";
 import { experimentsApi } from "./routes/experiments.ts";
 import { exportsApi } from "./routes/exports.ts";
@@ -80,6 +81,7 @@ app.route("/v1/admin", auditApi);
 app.route("/v1/admin/reports", reportsApi);
 app.route("/v1/admin", monitoringRunApi);
 app.route("/v1/admin", experimentsApi);
+app.route("/v1/admin", erasuresApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);
 

@@ -4,6 +4,7 @@ import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
 import { decisions, leads } from "./db/schema.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
+import { applyRetention } from "./privacy/retention.ts";
 import { decideLead } from "./routing/decide.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
@@ -82,6 +83,12 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       await rerouteSlaBreaches(env);
       await drainQueues(env);
     })(),
+  );
+  // Retention: personal fields of leads older than their team's setting are masked.
+  ctx.waitUntil(
+    applyRetention(env).catch((err) => {
+      console.error("retention failed", err);
+    }),
   );
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
   ctx.waitUntil(

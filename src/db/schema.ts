@@ -104,7 +104,12 @@ export const leads = sqliteTable(
     maskedAt: integer("masked_at"),
     maskedBy: text("masked_by", { enum: ["erasure", "retention"] }),
   },
-  (t) => [index("leads_status_idx").on(t.status, t.receivedAt), index("leads_team_received_idx").on(t.teamId, t.receivedAt)],
+  (t) => [
+    index("leads_status_idx").on(t.status, t.receivedAt),
+    // Retention sweeps a team's oldest leads; erasure finds a person's leads by email (0003).
+    index("leads_team_received_idx").on(t.teamId, t.receivedAt),
+    index("leads_email_idx").on(t.email),
+  ],
 );
 
 export const decisions = sqliteTable(
@@ -148,6 +153,8 @@ export const decisions = sqliteTable(
     index("decisions_team_seq_idx").on(t.teamId, t.outcome, t.seq),
     // Recent decisions of a team: the routing guardrail's window and KPI reports (0001_signals).
     index("decisions_team_created_idx").on(t.teamId, t.createdAt),
+    // Every decision of a lead, current or not: masking a lead's lineage (0003).
+    index("decisions_lead_idx").on(t.leadId),
   ],
 );
 
@@ -277,12 +284,16 @@ export const leadDedupe = sqliteTable(
 );
 
 /** Every repeated submission merged into an earlier lead: kept, never routed twice. */
-export const submissions = sqliteTable("submissions", {
-  id: text("id").primaryKey(),
-  leadId: text("lead_id").notNull(),
-  payload: text("payload", { mode: "json" }).notNull(),
-  receivedAt: integer("received_at").notNull(),
-});
+export const submissions = sqliteTable(
+  "submissions",
+  {
+    id: text("id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("submissions_lead_idx").on(t.leadId)],
+);
 
 /** What happened to a lead after routing, as the CRM reports it: the training labels. */
 export const outcomes = sqliteTable(

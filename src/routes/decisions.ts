@@ -34,6 +34,10 @@ export const decisions = new Hono<AppEnv>()
     if (!found) throw new ApiError("not_found", "no such decision");
     const { decision, lineage } = found;
     const lead = (await db.select().from(leads).where(eq(leads.id, decision.leadId)).get())!;
+    // The inputs are gone; the decision and its non-personal lineage stay readable at GET /v1/decisions/:id.
+    if (lead.maskedAt !== null) {
+      throw new ApiError("gone", `the lead's personal data was ${lead.maskedBy === "erasure" ? "erased" : "masked by the retention policy"} at ${new Date(lead.maskedAt).toISOString()}: its decision cannot be replayed`);
+    }
     const version = modelVersion ?? decision.modelVersion;
     const model = version ? await getModelVersion(c.env, decision.modelName ?? c.env.MODEL_NAME, version) : undefined;
     if (version && !model) throw new ApiError("not_found", `no model version ${version}`);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { selectInChunks } from "../db/chunks.ts";
@@ -16,7 +16,8 @@ const POSITIVE = new Set(["opportunity_created", "won"]);
  * Training rows: every lead with at least one outcome, its fields as received, its signal aggregates
  * (`signals.events`, `signals.account`) as of the moment its current decision scored it — computed by the
  * same code live scoring uses, from events ingested by then — and `converted` (1 when an opportunity was
- * created or the deal won). Paged by lead rowid so a long export resumes.
+ * created or the deal won), and its consent. Leads whose personal fields were masked are left out. Paged
+ * by lead rowid so a long export resumes.
  */
 export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admin"), async (c) => {
   const { cursor, limit } = parseOrThrow(ExportQuery, c.req.query());
@@ -27,7 +28,8 @@ export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admi
     .selectDistinct({ leadId: outcomes.leadId, rowid })
     .from(outcomes)
     .innerJoin(leads, eq(leads.id, outcomes.leadId))
-    .where(gt(rowid, cursor))
+    // A lead whose personal fields were masked (erasure, retention) no longer has the inputs it was scored on.
+    .where(and(gt(rowid, cursor), isNull(leads.maskedAt)))
     .orderBy(asc(rowid))
     .limit(limit);
   const ids = labelled.map((l) => l.leadId);
@@ -58,6 +60,8 @@ export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admi
     leadId: l.id,
     receivedAt: new Date(l.receivedAt).toISOString(),
     fields: l.payload as Record<string, unknown>,
+    /** The consent the site's consent field carried; null when the site asks none. */
+    consent: l.consent,
     signalsAsOf: new Date(asOf.get(l.id) ?? l.receivedAt).toISOString(),
     signals: signals.get(l.id)!.values,
     converted: converted.has(l.id) ? 1 : 0,

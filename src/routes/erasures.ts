@@ -1,0 +1,23 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../app-env.ts";
+import { ApiError } from "../lib/errors.ts";
+import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { erasePerson } from "../privacy/erase.ts";
+
+const ErasureBody = z.object({
+  email: z.email().max(254),
+  reason: z.string().trim().min(1).max(500),
+});
+
+/**
+ * Erasure of one person by email (mounted under /v1/admin). Only an admin token bound to no team may
+ * erase: a person's data spans every team. Idempotent; audited under a hash of the email.
+ */
+export const erasuresApi = new Hono<AppEnv>().post("/erasures", async (c) => {
+  const token = c.get("token");
+  if (token.teamId !== null) throw new ApiError("forbidden", "erasure spans every team: use an admin token bound to no team");
+  const { email, reason } = parseOrThrow(ErasureBody, await readJson(c.req));
+  const result = await erasePerson(c.env, { email, actor: token.name, reason });
+  return c.json(result);
+});
