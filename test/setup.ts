@@ -9,6 +9,8 @@ import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
+import { invalidateSites } from "../src/intake/sites.ts";
+import { invalidateTeamSettings } from "../src/scoring/team-family.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -43,6 +45,8 @@ beforeEach(async () => {
   invalidatePolicy();
   invalidateExperiments();
   invalidateDriftRuns();
+  invalidateSites();
+  invalidateTeamSettings();
   forgetCapacityHints();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
