@@ -67,6 +67,19 @@ describe("teams: a policy and a model family per team", () => {
     expect(na.decision.model).toMatchObject({ name: "lead-conversion", version: "1.0.0" });
   });
 
+  it("holds each team's assignments to its own policy's SLA", async () => {
+    await seedEmeaTeam();
+    await adminCall("/v1/policies?team=emea", "POST", { policy: { ...EMEA_POLICY, slaMinutes: 5 }, reason: "fast follow-up" });
+    const emea = (await (await postLeadTo("pk_emea", HOT_LEAD)).json()) as Decided & { decision: { id: string } };
+    const na = (await (await postLeadTo("pk_demo", HOT_LEAD)).json()) as Decided & { decision: { id: string } };
+    const { rerouteSlaBreaches } = await import("../src/scheduled.ts");
+    const { env } = await import("cloudflare:workers");
+    expect(await rerouteSlaBreaches(env, Date.now() + 10 * 60_000)).toMatchObject({ breached: 1 });
+    const status = async (id: string) => (await env.DB.prepare("SELECT crm_status FROM decisions WHERE id = ?").bind(id).first("crm_status")) as string;
+    expect(await status(emea.decision.id)).toBe("rejected");
+    expect(await status(na.decision.id)).toBe("new");
+  });
+
   it("refuses a team token reading another team's policy", async () => {
     await seedEmeaTeam();
     const res = await tokenCall("/v1/policies/active?team=emea", TOKENS.crm);

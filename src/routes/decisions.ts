@@ -14,6 +14,7 @@ import { replayDecision } from "../routing/replay.ts";
 import { readSnapshots } from "../capacity/capacity-client.ts";
 import { ReplayBody } from "../schemas/routing.ts";
 import { getModelVersion } from "../scoring/model-store.ts";
+import { familyForTeam } from "../scoring/team-family.ts";
 import { featureInput, usesSignals } from "../signals/feature-input.ts";
 
 export const decisions = new Hono<AppEnv>()
@@ -39,7 +40,8 @@ export const decisions = new Hono<AppEnv>()
       throw new ApiError("gone", `the lead's personal data was ${lead.maskedBy === "erasure" ? "erased" : "masked by the retention policy"} at ${new Date(lead.maskedAt).toISOString()}: its decision cannot be replayed`);
     }
     const version = modelVersion ?? decision.modelVersion;
-    const model = version ? await getModelVersion(c.env, decision.modelName ?? c.env.MODEL_NAME, version) : undefined;
+    // A rules-only decision names no model: another version is looked up in the lead's team's family.
+    const model = version ? await getModelVersion(c.env, decision.modelName ?? (await familyForTeam(c.env, decision.teamId)), version) : undefined;
     if (version && !model) throw new ApiError("not_found", `no model version ${version}`);
     const policy = await getPolicyVersion(c.env, policyVersion ?? decision.policyVersion);
     if (!policy) throw new ApiError("not_found", `no policy version ${policyVersion}`);
