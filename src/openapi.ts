@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { ManifestSchema } from "./scoring/manifest.ts";
-import { ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
+import { ErasureBody, ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
 import { NoteBody, OutcomeSchema, RejectBody } from "./schemas/crm.ts";
 import { EventsBody } from "./schemas/events.ts";
 import { ExperimentBody } from "./schemas/governance.ts";
+import { PolicyBody } from "./schemas/routing.ts";
 import { LeadInputSchema } from "./schemas/lead.ts";
 import { ApproveBody, OverrideBody, ReassignBody, SendBackBody } from "./schemas/review.ts";
 
@@ -24,6 +25,27 @@ type Op = {
 };
 
 const json = (s: z.ZodType) => [{ type: "application/json", schema: s }];
+
+const TEAM = { team: "admin tokens: one team (a team-bound token always gets its own; another is 403)" };
+const REPORT_WINDOW = { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" };
+
+/** Teams and personal data: per-team policies and reports, erasure. */
+const TEAM_OPERATIONS: Record<string, Record<string, Op>> = {
+  ...Object.fromEntries(
+    (["routing", "drift", "calibration", "ops", "fairness", "shadow", "alerts"] as const).map((name) => [
+      `/v1/reports/${name}`,
+      { get: { summary: `The ${name} report of the token's own team (the same report as /v1/admin/reports/${name}?team=…)`, tags: ["Reports"], security: "crm:read", query: name === "drift" || name === "alerts" ? {} : REPORT_WINDOW, ok: { "200": "The report, with `team`" } } },
+    ]),
+  ),
+  "/v1/admin/reports/alerts": { get: { summary: "Alerts (open unless all=1); with team, those about the team and its model family", tags: ["Governance"], security: "admin", query: { all: "1 for resolved ones too", ...TEAM }, ok: { "200": "Alerts" } } },
+  "/v1/policies": {
+    get: { summary: "Policy versions of one scope: the token's team, the team an admin names, or the default policy", tags: ["Policies"], security: "crm:read", query: TEAM, ok: { "200": "Versions" } },
+    post: { summary: "Store a policy version for the team (review:write of the team, or admin), active unless activate=false (audited)", tags: ["Policies"], security: "review:write", query: TEAM, body: json(PolicyBody), ok: { "201": "Stored" } },
+  },
+  "/v1/policies/active": { get: { summary: "The policy the team routes under: its own active one, else the default", tags: ["Policies"], security: "crm:read", query: TEAM, ok: { "200": "Version, policy and owner (null: the default)" } } },
+  "/v1/policies/rollback": { post: { summary: "Re-activate the team's previously active version (audited); other teams are untouched", tags: ["Policies"], security: "review:write", query: TEAM, body: json(ReasonBody), ok: { "200": "Now active" } } },
+  "/v1/admin/erasures": { post: { summary: "Erase a person by email everywhere (leads, submissions, lineage inputs, events, notes, idempotency and dedupe records, audit text, model manifests); idempotent; audited under a hash of the email", tags: ["Personal data"], security: "admin", body: json(ErasureBody), ok: { "200": "What was erased" } } },
+};
 
 /** Every operation of the public API, described once; /openapi.json and /docs are generated from it. */
 export const OPERATIONS: Record<string, Record<string, Op>> = {
@@ -70,12 +92,12 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/review/{id}/release": { post: { summary: "Release a held lead: it is routed now", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Routed" } } },
   "/v1/admin/review/{id}/discard": { post: { summary: "Discard a held lead as spam", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Discarded" } } },
   "/v1/admin/audit": { get: { summary: "The append-only audit log, newest first; send X-Audit-Reason on rep, token and model changes to record why", tags: ["Governance"], security: "admin", query: { entityType: "model, policy, rep, token, team, site, lead, experiment, ...", entityId: "exact id", actor: "token name", action: "exact action, or a prefix ending in a dot (`model.`)", from: "ISO time", to: "ISO time", cursor: "nextCursor of the previous page", limit: "1-200 (default 50)" }, ok: { "200": "Rows with actor, before, after and reason, and nextCursor" } } },
-  "/v1/admin/reports/routing": { get: { summary: "Score distribution, routing by tier and rep, rep load against capacity, model timeline, recent decisions", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "The overview" } } },
-  "/v1/admin/reports/drift": { get: { summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", tags: ["Governance"], security: "admin", query: { runs: "how many checks (1-500, default 100)" }, ok: { "200": "The latest check and the history" } } },
-  "/v1/admin/reports/calibration": { get: { summary: "Predicted vs observed conversion by decile, Brier and ECE; history of calibration checks", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Calibration now and over time" } } },
-  "/v1/admin/reports/ops": { get: { summary: "Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Operations now and over time" } } },
-  "/v1/admin/reports/fairness": { get: { summary: "By segment (country, size band, source, fields the policy rules name, extra fields): tier rates, calibration, disparate impact of AE routing; per rep: lead-quality parity", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", fields: "extra comma-separated payload paths to segment by" }, ok: { "200": "The fairness report" } } },
-  "/v1/admin/reports/shadow": { get: { summary: "Shadow model results: tier agreement, mean |Δp|, Brier and AUC of both models on the same leads", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "Per shadow version" } } },
+  "/v1/admin/reports/routing": { get: { summary: "Score distribution, routing by tier and rep, rep load against capacity, model timeline, recent decisions", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "The overview" } } },
+  "/v1/admin/reports/drift": { get: { summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", tags: ["Governance"], security: "admin", query: { team: TEAM.team, runs: "how many checks (1-500, default 100)" }, ok: { "200": "The latest check and the history" } } },
+  "/v1/admin/reports/calibration": { get: { summary: "Predicted vs observed conversion by decile, Brier and ECE; history of calibration checks", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Calibration now and over time" } } },
+  "/v1/admin/reports/ops": { get: { summary: "Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", runs: "history length (default 100)" }, ok: { "200": "Operations now and over time" } } },
+  "/v1/admin/reports/fairness": { get: { summary: "By segment (country, size band, source, fields the policy rules name, extra fields): tier rates, calibration, disparate impact of AE routing; per rep: lead-quality parity", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)", fields: "extra comma-separated payload paths to segment by" }, ok: { "200": "The fairness report" } } },
+  "/v1/admin/reports/shadow": { get: { summary: "Shadow model results: tier agreement, mean |Δp|, Brier and AUC of both models on the same leads", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "Per shadow version" } } },
   "/v1/admin/monitoring/run": { post: { summary: "Run the cron's monitoring checks now (drift, calibration, operations)", tags: ["Governance"], security: "admin", ok: { "200": "The results" } } },
   "/v1/admin/experiments": {
     get: { summary: "Experiments, newest first", tags: ["Governance"], security: "admin", ok: { "200": "Experiments" } },
@@ -83,6 +105,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   },
   "/v1/admin/experiments/{id}/stop": { post: { summary: "Stop an experiment (audited)", tags: ["Governance"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Stopped" } } },
   "/v1/admin/experiments/{id}/results": { get: { summary: "Per arm: conversion with Wilson intervals, difference vs baseline, time to first action", tags: ["Governance"], security: "admin", params: ["id"], ok: { "200": "The results" } } },
+  ...TEAM_OPERATIONS,
 };
 
 const SECURITY = {

@@ -1,14 +1,9 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { erasePerson } from "../privacy/erase.ts";
-
-const ErasureBody = z.object({
-  email: z.email().max(254),
-  reason: z.string().trim().min(1).max(500),
-});
+import { ErasureBody } from "../schemas/admin.ts";
 
 /**
  * Erasure of one person by email (mounted under /v1/admin). Only an admin token bound to no team may

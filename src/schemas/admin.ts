@@ -28,3 +28,9 @@ export const ModelStatusBody = z.object({
   to: z.enum(["staged", "shadow", "active", "retired"]),
   reason: z.string().trim().min(1).max(500),
 });
+
+/** An erasure request: the person's email and why (kept in the audit row; the email is not). */
+export const ErasureBody = z.object({
+  email: z.email().max(254),
+  reason: z.string().trim().min(1).max(500),
+});
