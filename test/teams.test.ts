@@ -113,6 +113,17 @@ describe("teams: a policy and a model family per team", () => {
     expect(await activeVersion()).toBe(1);
   });
 
+  it("lets a team's token simulate against its own team only: another team's leads are unknown", async () => {
+    const { crmToken } = await seedEmeaTeam();
+    const demoLead = ((await (await postLeadTo("pk_demo", HOT_LEAD)).json()) as { lead: { id: string } }).lead.id;
+    const emeaLead = ((await (await postLeadTo("pk_emea", HOT_LEAD)).json()) as { lead: { id: string } }).lead.id;
+    const refused = await tokenCall("/v1/policies/simulate", crmToken, "POST", { policy: EMEA_POLICY, leadIds: [demoLead] });
+    expect(refused.status).toBe(422);
+    const own = await tokenCall("/v1/policies/simulate", crmToken, "POST", { policy: EMEA_POLICY, leadIds: [emeaLead] });
+    const body = (await own.json()) as { results: { repId: string | null }[] };
+    expect(body.results.map((r) => r.repId)).toEqual(["rep_emea_sdr"]);
+  });
+
   it("refuses a CRM token changing even its own team's policy", async () => {
     const res = await tokenCall("/v1/policies", TOKENS.crm, "POST", { policy: EMEA_POLICY, reason: "crm" });
     expect(res.status).toBe(403);

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, or } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { policies } from "../db/schema.ts";
 import { DEFAULT_POLICY, PolicySchema, type Policy } from "./policy.ts";
@@ -25,12 +25,14 @@ export function invalidatePolicy(): void {
 export const policyScope = (teamId: string | null) => (teamId === null ? isNull(policies.teamId) : eq(policies.teamId, teamId));
 
 async function loadActive(env: Env, teamId: string | null): Promise<ActivePolicy> {
-  const db = getDb(env.DB);
-  if (teamId !== null) {
-    const own = await db.select().from(policies).where(and(policyScope(teamId), eq(policies.status, "active"))).get();
-    if (own) return { version: own.version, policy: PolicySchema.parse(own.body), owner: teamId };
-  }
-  const row = await db.select().from(policies).where(and(policyScope(null), eq(policies.status, "active"))).get();
+  // One query for both: the team's own active policy and the default's.
+  const rows = await getDb(env.DB)
+    .select()
+    .from(policies)
+    .where(and(eq(policies.status, "active"), teamId === null ? policyScope(null) : or(policyScope(teamId), policyScope(null))));
+  const own = teamId === null ? undefined : rows.find((r) => r.teamId === teamId);
+  if (own) return { version: own.version, policy: PolicySchema.parse(own.body), owner: teamId };
+  const row = rows.find((r) => r.teamId === null);
   // Version 0 is the built-in default, used only before any policy was stored.
   if (!row) return { version: 0, policy: DEFAULT_POLICY, owner: null };
   return { version: row.version, policy: PolicySchema.parse(row.body), owner: null };
