@@ -23,8 +23,6 @@ export const monitoringRuns = sqliteTable(
     level: text("level", { enum: ["ok", "warn", "alert", "insufficient"] }).notNull(),
     result: text("result", { mode: "json" }).notNull(),
     createdAt: createdAt(),
-    /** The team an operations run summarised; null for all teams (drift and calibration go by model family). 0003. */
-    teamId: text("team_id"),
   },
   (t) => [index("monitoring_runs_kind_idx").on(t.kind, t.id)],
 );
