@@ -29,6 +29,17 @@ describe("teams: a policy and a model family per team", () => {
     expect(emea.decision.repId).toBe("rep_emea_sdr");
   });
 
+  it("keeps a team's model family when the team is updated without naming one", async () => {
+    await seedEmeaTeam();
+    const res = await adminCall("/v1/admin/teams/emea", "PUT", { name: "EMEA SMB (renamed)" });
+    expect(await res.json()).toMatchObject({ name: "EMEA SMB (renamed)", modelFamily: EMEA_FAMILY });
+  });
+
+  it("refuses a model family name that is not a family name with 422", async () => {
+    const res = await adminCall("/v1/admin/teams/emea", "PUT", { name: "EMEA", modelFamily: "Not A Family!" });
+    expect(res.status).toBe(422);
+  });
+
   it("uses the default policy for a team without one of its own", async () => {
     await seedEmeaTeam();
     const res = await adminCall("/v1/policies/active?team=emea");
