@@ -38,12 +38,22 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**"],
+            exclude: ["test/browser/**", "test/webhooks-e2e/**"],
             setupFiles: ["./test/setup.ts"],
             // Storage is reset before each test instead (test/setup.ts).
             isolate: false,
             testTimeout: 30_000,
             hookTimeout: 60_000,
+          },
+        },
+        {
+          // Node side: the Worker on 127.0.0.1 with its real queue, and HTTP receivers the tests start.
+          test: {
+            name: "webhooks",
+            include: ["test/webhooks-e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
           },
         },
         {

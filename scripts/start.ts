@@ -51,7 +51,10 @@ console.log(`
   (kept in ${TOKENS_FILE})
 `);
 
-const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false"], {
+// Local dev is what lets a webhook subscription point at http://127.0.0.1 (a receiver on this machine),
+// and makes links in webhook messages point here. A deployment keeps wrangler.toml's values.
+const localVars = ["WEBHOOK_ALLOW_LOOPBACK:true", `PUBLIC_URL:http://127.0.0.1:${PORT}`].flatMap((v) => ["--var", v]);
+const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false", ...localVars], {
   stdio: "inherit",
   env: offlineEnv(),
 });

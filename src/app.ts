@@ -28,6 +28,7 @@ import { policiesApi } from "./routes/policies.ts";
 import { monitoringRunApi, reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
+import { webhooksApi } from "./routes/webhooks.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -82,6 +83,7 @@ app.route("/v1/admin/reports", reportsApi);
 app.route("/v1/admin", monitoringRunApi);
 app.route("/v1/admin", experimentsApi);
 app.route("/v1/admin", erasuresApi);
+app.route("/v1/admin", webhooksApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);
 

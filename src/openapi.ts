@@ -7,6 +7,7 @@ import { ExperimentBody } from "./schemas/governance.ts";
 import { PolicyBody } from "./schemas/routing.ts";
 import { LeadInputSchema } from "./schemas/lead.ts";
 import { ApproveBody, OverrideBody, ReassignBody, SendBackBody } from "./schemas/review.ts";
+import { RotateBody, WebhookCreateBody, WebhookUpdateBody } from "./schemas/webhooks.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
 
@@ -91,6 +92,19 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/review": { get: { summary: "Leads held for review as suspicious", tags: ["Admin"], security: "admin", ok: { "200": "The queue" } } },
   "/v1/admin/review/{id}/release": { post: { summary: "Release a held lead: it is routed now", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Routed" } } },
   "/v1/admin/review/{id}/discard": { post: { summary: "Discard a held lead as spam", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReasonBody), ok: { "200": "Discarded" } } },
+  "/v1/admin/webhooks": {
+    get: { summary: "Webhook subscriptions (a team-bound admin token sees its team's only); secrets are never listed", tags: ["Webhooks"], security: "admin", query: { team: "a team id (all-teams tokens)" }, ok: { "200": "Subscriptions" } },
+    post: { summary: "Subscribe a URL to events; the answer carries the signing secret, shown this once (audited)", tags: ["Webhooks"], security: "admin", body: json(WebhookCreateBody), ok: { "201": "Created, with `secret`" } },
+  },
+  "/v1/admin/webhooks/health": { get: { summary: "Delivery health per subscription over 24 h: delivered, in flight, dead, success rate, last error", tags: ["Webhooks"], security: "admin", ok: { "200": "Health rows" } } },
+  "/v1/admin/webhooks/{id}": {
+    get: { summary: "One subscription", tags: ["Webhooks"], security: "admin", params: ["id"], ok: { "200": "The subscription" } },
+    patch: { summary: "Change url, events, format, description or enabled (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], body: json(WebhookUpdateBody), ok: { "200": "Updated" } },
+    delete: { summary: "Delete a subscription; its delivery log stays (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], ok: { "200": "Deleted" } },
+  },
+  "/v1/admin/webhooks/{id}/rotate-secret": { post: { summary: "A new signing secret (shown once); the old one signs beside it for graceHours (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], body: json(RotateBody), ok: { "200": "Rotated, with `secret`" } } },
+  "/v1/admin/webhooks/{id}/deliveries": { get: { summary: "The delivery log, newest first: status, attempts, last error, every attempt", tags: ["Webhooks"], security: "admin", params: ["id"], query: { status: "pending, retrying, delivered, dead or skipped", limit: "1-200 (default 50)" }, ok: { "200": "Deliveries with their attempts" } } },
+  "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver": { post: { summary: "Send a delivered, dead or skipped delivery again: same id and body, fresh signature (audited)", tags: ["Webhooks"], security: "admin", params: ["id", "deliveryId"], ok: { "202": "Queued" } } },
   "/v1/admin/audit": { get: { summary: "The append-only audit log, newest first; send X-Audit-Reason on rep, token and model changes to record why", tags: ["Governance"], security: "admin", query: { entityType: "model, policy, rep, token, team, site, lead, experiment, ...", entityId: "exact id", actor: "token name", action: "exact action, or a prefix ending in a dot (`model.`)", from: "ISO time", to: "ISO time", cursor: "nextCursor of the previous page", limit: "1-200 (default 50)" }, ok: { "200": "Rows with actor, before, after and reason, and nextCursor" } } },
   "/v1/admin/reports/routing": { get: { summary: "Score distribution, routing by tier and rep, rep load against capacity, model timeline, recent decisions", tags: ["Governance"], security: "admin", query: { team: TEAM.team, from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "The overview" } } },
   "/v1/admin/reports/drift": { get: { summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", tags: ["Governance"], security: "admin", query: { team: TEAM.team, runs: "how many checks (1-500, default 100)" }, ok: { "200": "The latest check and the history" } } },

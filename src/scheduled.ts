@@ -9,6 +9,7 @@ import { decideLead } from "./routing/decide.ts";
 import { PolicySchema } from "./routing/policy.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
+import { publishAlertChanges } from "./webhooks/alert-events.ts";
 
 /** Leads younger than this are still in their first request's hands. */
 const RETRY_AFTER_MS = 30_000;
@@ -96,6 +97,8 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       console.error("retention failed", err);
     }),
   );
+  // Alerts opened or resolved since the last run go out to webhook subscribers.
+  ctx.waitUntil(publishAlertChanges(env).catch((err) => console.error("alert webhooks failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
   ctx.waitUntil(
     runMonitoring(env).catch((err) => {

@@ -39,6 +39,10 @@ async function seedPerson(): Promise<Posted> {
   await call(`/v1/assignments/${posted.decision.id}/accept`, { method: "POST", headers: { authorization: `Bearer ${TOKENS.crm}`, "content-type": "application/json" }, body: JSON.stringify({ note: `called ${NAME} at ${EMAIL}` }) });
   const other = posted.decision.repId === "rep_ada" ? "rep_grace" : "rep_ada";
   expect((await adminCall(`/v1/admin/leads/${posted.lead.id}/reassign`, "POST", { repId: other, reason: `${NAME} prefers ${other}` })).status).toBe(200);
+  // A webhook delivery that carried the lead (as the fan-out writes it).
+  await env.DB.prepare("INSERT INTO webhook_deliveries (id, subscription_id, team_id, event_id, event_type, body, status, updated_at) VALUES ('whd_z', 'whs_z', 'demo', 'evt_z', 'decision.assigned', ?, 'delivered', ?)")
+    .bind(JSON.stringify({ id: "whd_z", type: "decision.assigned", data: { lead: { id: posted.lead.id, email: EMAIL, company: "BigCorp" }, text: `*New lead*: BigCorp (${EMAIL}) ${NAME}` } }), Date.now())
+    .run();
   // A model whose golden rows quote the person (as a trainer's sample might).
   const v = modelVariant("2.0.0", { method: "none" });
   const golden = [{ ...v.manifest.golden[0]!, payload: { ...v.manifest.golden[0]!.payload, email: EMAIL, name: NAME } }, ...v.manifest.golden.slice(1)];
@@ -51,7 +55,7 @@ const mentions = (dump: Record<string, string>) => Object.entries(dump).filter((
 describe("erasure of a person by email", () => {
   it("leaves the email and the name in no table of D1 and no object of R2", async () => {
     await seedPerson();
-    expect(mentions(await dumpAllTables()).sort()).toEqual(expect.arrayContaining(["leads", "submissions", "signal_events", "decisions", "audit_log", "models"]));
+    expect(mentions(await dumpAllTables()).sort()).toEqual(expect.arrayContaining(["leads", "submissions", "signal_events", "decisions", "audit_log", "models", "webhook_deliveries"]));
     const res = await erase();
     expect(res.status).toBe(200);
     expect(mentions(await dumpAllTables())).toEqual([]);

@@ -67,6 +67,22 @@ describe("retention", () => {
     expect(ids).toEqual(["new"]);
   });
 
+  it("masks the team's webhook delivery bodies older than the setting", async () => {
+    await setRetention(30);
+    const insert = (id: string, daysAgo: number) =>
+      env.DB.prepare("INSERT INTO webhook_deliveries (id, subscription_id, team_id, event_id, event_type, body, status, created_at, updated_at) VALUES (?, 'whs', 'demo', ?, 'decision.assigned', ?, 'delivered', ?, ?)")
+        .bind(id, `evt_${id}`, JSON.stringify({ lead: { email: `${id}@bigcorp.example` } }), Date.now() - daysAgo * DAY, Date.now())
+        .run();
+    await insert("old", 40);
+    await insert("new", 1);
+    await applyRetention(env);
+    const rows = (await env.DB.prepare("SELECT id, body, status FROM webhook_deliveries ORDER BY id").all()).results;
+    expect(rows).toEqual([
+      { id: "new", body: JSON.stringify({ lead: { email: "new@bigcorp.example" } }), status: "delivered" },
+      { id: "old", body: JSON.stringify({ masked: true }), status: "delivered" },
+    ]);
+  });
+
   it("runs from the cron trigger", async () => {
     await setRetention(30);
     const old = await leadAged(40);

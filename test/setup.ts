@@ -11,6 +11,7 @@ import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
 import { invalidateSites } from "../src/intake/sites.ts";
 import { invalidateTeamSettings } from "../src/scoring/team-family.ts";
+import { invalidateSubscribers } from "../src/webhooks/emit.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -66,6 +67,7 @@ beforeEach(async () => {
   invalidateSites();
   invalidateTeamSettings();
   forgetCapacityHints();
+  invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [

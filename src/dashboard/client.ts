@@ -125,6 +125,13 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
     rows("fairness", out, ([field, s]) => [field, s.value, s.n, fmt(s.aeRate), { text: fmt(s.disparateImpact, 2) + (s.lowSample ? " (few)" : ""), className: s.disparateImpact !== null && s.disparateImpact < 0.8 && !s.lowSample ? "level-warn" : "" }, fmt(s.meanProbability), fmt(s.observedRate)]);
   }
 
+  function webhooks(w) {
+    rows("webhooks", w.data, (h) => [h.id, h.teamId, h.url, h.format, h.enabled ? "yes" : "off", h.delivered, h.pending,
+      { text: String(h.dead), className: h.dead > 0 ? "level-alert" : "" },
+      { text: h.successRate === null ? "—" : fmt(h.successRate * 100, 1) + "%", className: h.successRate !== null && h.successRate < 0.95 ? "level-warn" : h.successRate === null ? "" : "level-ok" },
+      fmt(h.attemptsPerDelivery, 2), h.lastDeliveredAt, h.lastError ? h.lastError.at + " " + h.lastError.message : null]);
+  }
+
   async function load() {
     $("status").textContent = "Loading…";
     try {
@@ -132,11 +139,13 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
       const team = $("team").value;
       const t = team ? "team=" + encodeURIComponent(team) : "";
       const q = "?days=" + encodeURIComponent($("days").value) + (t ? "&" + t : "");
-      const [r, d, c, o, f] = await Promise.all([
+      // Webhook health is an admin report; a team-bound token's dashboard shows none.
+      const health = base === "/v1/admin/reports" ? api("/v1/admin/webhooks/health").then((h) => ({ data: h.data.filter((x) => !team || x.teamId === team) })) : Promise.resolve({ data: [] });
+      const [r, d, c, o, f, w] = await Promise.all([
         api(base + "/routing" + q), api(base + "/drift" + (t ? "?" + t : "")), api(base + "/calibration" + q),
-        api(base + "/ops" + q), api(base + "/fairness" + q),
+        api(base + "/ops" + q), api(base + "/fairness" + q), health,
       ]);
-      routing(r); drift(d); calibration(c); ops(o); fairness(f);
+      routing(r); drift(d); calibration(c); ops(o); fairness(f); webhooks(w);
       $("status").textContent = "Updated " + new Date().toLocaleTimeString() + " · " + r.decisions + " decisions";
       document.body.dataset.loaded = "true";
     } catch (err) {

@@ -7,7 +7,8 @@ import { artifactKey } from "../db/models.ts";
 import { auditLog, decisions, idempotencyKeys, leadDedupe, leads, models } from "../db/schema.ts";
 import { signalEvents } from "../db/schema-signals.ts";
 import { sha256Hex } from "../lib/hashing.ts";
-import { normaliseEmail } from "./fields.ts";
+import { webhookDeliveries } from "../db/schema-webhooks.ts";
+import { normaliseEmail, personalValues } from "./fields.ts";
 import { maskStatements, scrubbed } from "./mask.ts";
 
 export type ErasureResult = {
@@ -15,6 +16,7 @@ export type ErasureResult = {
   subject: string;
   leads: number;
   events: number;
+  webhookDeliveries: number;
   idempotencyRecords: number;
   auditRowsScrubbed: number;
   modelManifests: number;
@@ -26,7 +28,8 @@ export type ErasureResult = {
 /**
  * Erases one person, found by email, everywhere the router stores them: their leads' personal fields
  * (and each lead's submissions, lineage input hash and provenance, CRM and review notes: see
- * maskStatements), their signal events, dedupe and idempotency records, any audit row quoting the email
+ * maskStatements), their signal events, dedupe and idempotency records, webhook delivery bodies (every
+ * personal value of their leads scrubbed), any audit row quoting the email
  * (or, on rows about their leads, the name), and golden rows of model manifests (D1 and R2) that carry
  * the email. Decisions keep their non-personal lineage. One D1 batch for the database; then manifests in
  * R2. Idempotent: a second call finds nothing left and says when the first was. The audit row names a
@@ -53,6 +56,12 @@ export async function erasePerson(env: Env, input: { email: string; actor: strin
   const idem = leadIds.length
     ? (await Promise.all(chunks(leadIds, 40).map((part) => db.select({ siteId: idempotencyKeys.siteId, key: idempotencyKeys.key }).from(idempotencyKeys).where(or(...part.map((id) => like(idempotencyKeys.body, `%"${id}"%`))))))).flat()
     : [];
+  // Webhook deliveries copied the lead (email, company) into their bodies: scrub every personal value there.
+  const quoted = [...new Set([email, ...names, ...found.flatMap((l) => personalValues(l.payload))])].sort((a, b) => b.length - a.length);
+  const deliveries = await db
+    .select({ id: webhookDeliveries.id })
+    .from(webhookDeliveries)
+    .where(or(sql`instr(${webhookDeliveries.body}, ${email}) > 0`, ...leadIds.map((id) => sql`instr(${webhookDeliveries.body}, ${id}) > 0`)));
   const events = await db.select({ teamId: signalEvents.teamId, id: signalEvents.id }).from(signalEvents).where(and(eq(signalEvents.subjectType, "email"), eq(signalEvents.subject, email)));
 
   const statements: BatchItem<"sqlite">[] = [];
@@ -61,6 +70,7 @@ export async function erasePerson(env: Env, input: { email: string; actor: strin
     db.delete(signalEvents).where(and(eq(signalEvents.subjectType, "email"), eq(signalEvents.subject, email))),
     db.delete(leadDedupe).where(eq(leadDedupe.email, email)),
     ...idem.map((k) => db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.siteId, k.siteId), eq(idempotencyKeys.key, k.key)))),
+    ...deliveries.map((row) => db.update(webhookDeliveries).set({ body: scrubbed(webhookDeliveries.body, quoted) }).where(eq(webhookDeliveries.id, row.id))),
     ...quoting.map((row) =>
       db
         .update(auditLog)
@@ -72,7 +82,7 @@ export async function erasePerson(env: Env, input: { email: string; actor: strin
       action: "person.erase",
       entityType: "person",
       entityId: subject,
-      after: { leads: leadIds.length, decisions: decisionIds.length, events: events.length, idempotencyRecords: idem.length, auditRowsScrubbed: quoting.length },
+      after: { leads: leadIds.length, decisions: decisionIds.length, events: events.length, webhookDeliveries: deliveries.length, idempotencyRecords: idem.length, auditRowsScrubbed: quoting.length },
       reason: input.reason,
     }),
   );
@@ -82,6 +92,7 @@ export async function erasePerson(env: Env, input: { email: string; actor: strin
     subject,
     leads: leadIds.length,
     events: events.length,
+    webhookDeliveries: deliveries.length,
     idempotencyRecords: idem.length,
     auditRowsScrubbed: quoting.length,
     modelManifests,

@@ -15,3 +15,11 @@ export function maskPayload(payload: unknown): Record<string, unknown> {
 
 /** The email as stored (lower-cased, trimmed): erasure finds a person's leads by it. */
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
+
+/** The personal text values of a payload (every string field but the non-personal ones): what a copy of it quotes. */
+export function personalValues(payload: unknown): string[] {
+  const p = payload && typeof payload === "object" ? (payload as Record<string, unknown>) : {};
+  return Object.entries(p)
+    .filter(([k, v]) => !(NON_PERSONAL_FIELDS as readonly string[]).includes(k) && typeof v === "string" && v.trim().length >= 3)
+    .map(([, v]) => v as string);
+}

@@ -17,6 +17,7 @@ import { createSession, runWorkerBatch } from "../scoring/ort.ts";
 import { registerModel } from "../scoring/registry.ts";
 import { validateModel } from "../scoring/validate-model.ts";
 import { ModelStatusBody, ReasonBody } from "../schemas/admin.ts";
+import { enqueueModelActivated } from "../webhooks/emit.ts";
 
 /** A registry row as the API shows it (the manifest's bulky parts left out of lists). */
 function view(row: ModelRow, full = false) {
@@ -56,6 +57,7 @@ async function applyPlan(c: { env: Env; get(key: "token"): { name: string } }, n
   ]);
   await db.batch(writes as [(typeof writes)[number], ...(typeof writes)[number][]]);
   invalidateRegistry();
+  for (const ch of plan.changes) if (ch.to === "active") await enqueueModelActivated(c.env, name, ch.version);
   return plan.changes;
 }
 

@@ -72,6 +72,8 @@ beforeAll(async () => {
     if (i % 2 === 0) await send("/v1/outcomes", CRM, { id: `o${i}`, leadId, type: i % 4 === 0 ? "opportunity_created" : "lost", occurredAt: new Date().toISOString() });
   }
   await send("/v1/admin/monitoring/run", ADMIN, {});
+  // A subscription, switched off so nothing is sent, to show in the webhook health table.
+  await send("/v1/admin/webhooks", ADMIN, { teamId: "demo", url: "https://hooks.example.com/crm", events: ["decision.assigned"], enabled: false });
 
   const profile = mkdtempSync(join(tmpdir(), "lr-dashboard-chromium-"));
   dirs.push(profile);
@@ -129,6 +131,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("#models tbody")).toContain("active");
     expect(await page.$$eval("#fairness tbody tr", (rows) => rows.length)).toBeGreaterThan(3);
     expect(await page.textContent("#calibration-summary")).toMatch(/12 leads with outcomes/);
+    expect(await page.$$eval("#webhooks tbody tr td", (cells) => cells.map((c) => c.textContent))).toEqual(expect.arrayContaining(["demo", "https://hooks.example.com/crm", "json", "off"]));
     expect(offsite).toEqual([]);
     await page.close();
   });
