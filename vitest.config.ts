@@ -38,12 +38,22 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**", "test/webhooks-e2e/**"],
+            exclude: ["test/browser/**", "test/node/**", "test/webhooks-e2e/**"],
             setupFiles: ["./test/setup.ts"],
             // Storage is reset before each test instead (test/setup.ts).
             isolate: false,
             testTimeout: 30_000,
             hookTimeout: 60_000,
+          },
+        },
+        {
+          // Node side: the setup script's logic, and a bare router on 127.0.0.1 set up from files over HTTP.
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
           },
         },
         {
@@ -62,7 +72,6 @@ export default defineConfig(async () => {
             name: "browser",
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
-            globalSetup: ["./test/browser/install-chromium.ts"],
             testTimeout: 180_000,
             hookTimeout: 180_000,
           },

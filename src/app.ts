@@ -12,6 +12,7 @@ import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { dashboard } from "./routes/dashboard.ts";
 import { auditApi } from "./routes/audit.ts";
+import { bootstrapApi } from "./routes/bootstrap.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
 import { erasuresApi } from "./routes/erasures.ts";
@@ -72,6 +73,8 @@ app.use("/v1/reports/*", requireScope("crm:read", "review:write"));
 app.route("/v1/reports", reportsApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
+// The one door into a router with no admin token yet (BOOTSTRAP_TOKEN); it opens nothing else.
+app.route("/v1/bootstrap", bootstrapApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
 app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);

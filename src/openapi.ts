@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { ManifestSchema } from "./scoring/manifest.ts";
-import { ErasureBody, ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
+import { BootstrapBody, ErasureBody, ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
 import { NoteBody, OutcomeSchema, RejectBody } from "./schemas/crm.ts";
 import { EventsBody } from "./schemas/events.ts";
 import { ExperimentBody } from "./schemas/governance.ts";
@@ -74,7 +74,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/leads/{id}/reassign": { post: { summary: "Move any lead to another rep of its team, with a reason (audited)", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReassignBody), ok: { "200": "Reassigned" } } },
   "/v1/reports/kpis": { get: { summary: "KPIs of leads received in [from, to): time to first action, contact rate, conversion by tier and rep, pipeline velocity, unassigned leads by reason", tags: ["Reports"], security: "crm:read", query: { from: "ISO 8601 (default: 30 days before to)", to: "ISO 8601 (default: now)", team: "admin tokens: one team" }, ok: { "200": "The KPIs" } } },
   "/v1/decisions/{id}": { get: { summary: "A decision with its lineage", tags: ["CRM"], security: "crm:read", params: ["id"], ok: { "200": "The decision" } } },
-  "/v1/exports/training": { get: { summary: "Leads with outcomes, as training rows (label `converted`)", tags: ["Admin"], security: "admin", query: { cursor: "a nextCursor (default 0)", limit: "1-1000 (default 500)" }, ok: { "200": "A page of rows" } } },
+  "/v1/exports/training": { get: { summary: "Leads as training rows, labelled `converted` within a horizon after their decision (censored while it is open)", tags: ["Admin"], security: "admin", query: { cursor: "a nextCursor (default 0)", limit: "1-1000 leads scanned (default 500)", horizonDays: "1-3650 (default 90)" }, ok: { "200": "A page of rows" } } },
   "/v1/models": {
     get: { summary: "The model registry", tags: ["Models"], security: "admin", ok: { "200": "Versions, newest first" } },
     post: { summary: "Upload a model: multipart `model` (ONNX) + `manifest` (JSON); validated, stored as staged", tags: ["Models"], security: "admin", body: [{ type: "multipart/form-data", schema: z.object({ model: z.string().describe("ONNX bytes"), manifest: ManifestSchema }) }], ok: { "201": "Staged" } },
@@ -82,6 +82,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/models/{name}/{version}": { get: { summary: "One model version with its manifest", tags: ["Models"], security: "admin", params: ["name", "version"], ok: { "200": "The version" } } },
   "/v1/models/{name}/{version}/status": { post: { summary: "Move a version: staged, shadow, active or retired", tags: ["Models"], security: "admin", params: ["name", "version"], body: json(ModelStatusBody), ok: { "200": "The status changes made" } } },
   "/v1/models/{name}/rollback": { post: { summary: "Activate the previously active version", tags: ["Models"], security: "admin", params: ["name"], body: json(ReasonBody), ok: { "200": "The status changes made" } } },
+  "/v1/bootstrap": { post: { summary: "Create the first admin token with the BOOTSTRAP_TOKEN secret (Authorization: Bearer); refused (409) once an active admin token exists", tags: ["Admin"], body: json(BootstrapBody), ok: { "201": "The admin token and its secret, shown once" } } },
   "/v1/admin/tokens": {
     get: { summary: "API tokens (never their secrets)", tags: ["Admin"], security: "admin", ok: { "200": "Tokens" } },
     post: { summary: "Create an API token: the secret is shown once", tags: ["Admin"], security: "admin", body: json(TokenBody), ok: { "201": "The token and its secret" } },

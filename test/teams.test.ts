@@ -40,6 +40,15 @@ describe("teams: a policy and a model family per team", () => {
     expect(res.status).toBe(422);
   });
 
+  it("accepts an upload of a model family only once a team names it", async () => {
+    const { modelVariant, uploadModel } = await import("./governance-helpers.ts");
+    const v = modelVariant("1.0.0", { method: "none" });
+    const named = { bytes: v.bytes, manifest: { ...v.manifest, name: "apac-conversion" } };
+    expect((await uploadModel(named)).status).toBe(422);
+    await adminCall("/v1/admin/teams/apac", "PUT", { name: "APAC", modelFamily: "apac-conversion" });
+    expect((await uploadModel(named)).status).toBe(201);
+  });
+
   it("uses the default policy for a team without one of its own", async () => {
     await seedEmeaTeam();
     const res = await adminCall("/v1/policies/active?team=emea");

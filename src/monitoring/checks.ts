@@ -4,7 +4,7 @@ import { liveModels } from "../db/models.ts";
 import { monitoringRuns } from "../db/schema-governance.ts";
 import { decisions, leads } from "../db/schema.ts";
 import { calibrationReport } from "./calibration.ts";
-import { servedModelFamilies } from "../scoring/registry.ts";
+import { servedModelFamilies } from "../scoring/families.ts";
 import { runDriftCheck } from "./drift-check.ts";
 import { opsSummary } from "./ops.ts";
 import { decisionsInWindow, latestPerLead, outcomesInWindow } from "./window.ts";

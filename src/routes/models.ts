@@ -12,6 +12,7 @@ import { sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { planRollback, planTransition, type Plan } from "../scoring/lifecycle.ts";
 import { ManifestSchema } from "../scoring/manifest.ts";
+import { servedModelFamilies } from "../scoring/families.ts";
 import { invalidateRegistry } from "../scoring/model-store.ts";
 import { createSession, runWorkerBatch } from "../scoring/ort.ts";
 import { registerModel } from "../scoring/registry.ts";
@@ -82,6 +83,10 @@ export const modelsApi = new Hono<AppEnv>()
       throw new ApiError("invalid_json", "manifest: not valid JSON");
     }
     const manifest = parseOrThrow(ManifestSchema, rawManifest);
+    const served = await servedModelFamilies(c.env, getDb(c.env.DB));
+    if (!served.includes(manifest.name)) {
+      throw new ApiError("validation_failed", `manifest.name "${manifest.name}" is not a model family this router serves (${served.join(", ")}): retrain or rename it with --name ${served[0]}`);
+    }
     const sha = await sha256Hex(bytes);
     if (sha !== manifest.sha256) throw new ApiError("validation_failed", `model: sha256 ${sha} does not match the manifest's ${manifest.sha256}`);
     let session;

@@ -1,7 +1,7 @@
-import { and, eq, isNotNull } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { artifactKey, type ModelRow, type ModelStatus } from "../db/models.ts";
-import { models, teams } from "../db/schema.ts";
+import { models } from "../db/schema.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import type { Manifest } from "./manifest.ts";
 
@@ -50,11 +50,3 @@ export async function registerModel(
   return { row: row!, created: true };
 }
 
-/**
- * The model families the router serves: the default (env.MODEL_NAME) and every family a team names.
- * Monitoring runs over each; an upload of any other family has nobody to score for.
- */
-export async function servedModelFamilies(env: Env, db: Db): Promise<string[]> {
-  const rows = await db.selectDistinct({ family: teams.modelFamily }).from(teams).where(isNotNull(teams.modelFamily));
-  return [...new Set([env.MODEL_NAME, ...rows.map((r) => r.family!)])];
-}

@@ -16,7 +16,7 @@ import { readModelDir } from "../../scripts/lib/default-model.ts";
 import { openLocalStorage } from "../../scripts/lib/local-wrangler.ts";
 import { goOffline } from "../../scripts/lib/offline-env.ts";
 import { getDb } from "../../src/db/client.ts";
-import { seedDefaults } from "../../src/db/seed.ts";
+import { seedDefaults } from "../seed.ts";
 
 const ADMIN = "lr_webhooks_admin";
 const WORKER_PORT = 8861;
