@@ -44,8 +44,9 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use((c, next) => {
-  // Model uploads are the one body allowed to be large.
-  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.req.path === "/v1/events" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
+  // Model uploads are the one body allowed to be large; batches of events and outcomes (up to 500) the next.
+  const path = c.req.path;
+  const max = path === "/v1/models" ? c.env.MAX_MODEL_BYTES : path === "/v1/events" || path === "/v1/outcomes" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
   return bodyLimit({
     maxSize: Number(max),
     onError: () => {

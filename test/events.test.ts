@@ -115,6 +115,7 @@ describe("who may post events", () => {
   });
 
   it("keeps the same event id of two teams apart", async () => {
+    await call("/v1/admin/teams/other", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Other" }) });
     const other = await eventsToken("other");
     expect((await postEvents({ events: [click("same")] }, token)).status).toBe(201);
     expect((await postEvents({ events: [click("same")] }, other)).status).toBe(201);

@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
-import { teams } from "../db/schema.ts";
+import { reps, teams } from "../db/schema.ts";
 import { accountKeys, insertEvents, sameEvent, storedEvents, type NewSignalEvent } from "../db/signals.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
@@ -42,6 +43,14 @@ export const eventsApi = new Hono<AppEnv>().post("/", requireScope("events:write
     return t;
   });
   if (problems.length > 0) throw new ApiError("validation_failed", `outside the accepted time window: ${problems.slice(0, 10).join("; ")}`);
+  // An owner change must name one of the team's reps: owner-first routing would follow it.
+  const owners = input.events.flatMap((e, i) => (e.type === "owner_change" ? [{ i, repId: String(e.properties.ownerRepId) }] : []));
+  if (owners.length > 0) {
+    const found = await selectInChunks([...new Set(owners.map((o) => o.repId))], (part) => db.select({ id: reps.id }).from(reps).where(and(eq(reps.teamId, teamId), isNull(reps.deletedAt), inArray(reps.id, part))));
+    const known = new Set(found.map((r) => r.id));
+    const unknown = owners.filter((o) => !known.has(o.repId));
+    if (unknown.length > 0) throw new ApiError("validation_failed", unknown.slice(0, 10).map((o) => `events.${o.i}.properties.ownerRepId: no rep ${o.repId} in team ${teamId}`).join("; "));
+  }
 
   const subjects = input.events.map((e) => ("email" in e.subject ? e.subject.email : e.subject.domain));
   const { keys } = await accountKeys(db, teamId, input.events.map((e) => ("email" in e.subject ? e.subject.email : `x@${e.subject.domain}`)));

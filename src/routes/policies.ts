@@ -1,4 +1,4 @@
-import { desc, eq, inArray, max } from "drizzle-orm";
+import { and, desc, eq, inArray, max } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
@@ -7,6 +7,7 @@ import { getDb } from "../db/client.ts";
 import { leads, policies } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
+import { requireTeam } from "../lib/references.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { getActivePolicy, getPolicyVersion, invalidatePolicy, policyHistory } from "../routing/policy-store.ts";
 import { simulatePolicy } from "../routing/simulate.ts";
@@ -50,9 +51,11 @@ export const policiesApi = new Hono<AppEnv>()
   .post("/simulate", async (c) => {
     const body = parseOrThrow(SimulateBody, await readJson(c.req));
     const db = getDb(c.env.DB);
-    const stored = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(inArray(leads.id, part))) : [];
+    await requireTeam(db, body.teamId);
+    // Only the named team's leads: another team's lead id is as unknown as a made-up one.
+    const stored = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(and(inArray(leads.id, part), eq(leads.teamId, body.teamId)))) : [];
     const missing = (body.leadIds ?? []).filter((id) => !stored.some((l) => l.id === id));
-    if (missing.length) throw new ApiError("validation_failed", `leadIds: unknown ${missing.slice(0, 5).join(", ")}`);
+    if (missing.length) throw new ApiError("validation_failed", `leadIds: no lead ${missing.slice(0, 5).join(", ")} in team ${body.teamId}`);
     const posted = (body.leads ?? []).map((raw, i) => {
       const parsed = LeadInputSchema.safeParse(raw);
       if (!parsed.success) throw new ApiError("validation_failed", `leads.${i}: ${parsed.error.issues[0]?.message}`);
