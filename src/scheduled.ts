@@ -3,6 +3,7 @@ import { getDb } from "./db/client.ts";
 import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
 import { decisions, leads } from "./db/schema.ts";
+import { forgetOldSignatures } from "./intake/replay.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
 import { decideLead } from "./routing/decide.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
@@ -83,6 +84,8 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       await drainQueues(env);
     })(),
   );
+  // Signatures past twice the tolerance window can no longer be replayed (the timestamp check refuses them).
+  ctx.waitUntil(forgetOldSignatures(getDb(env.DB)).catch((err) => console.error("forgetting old signatures failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
   ctx.waitUntil(
     runMonitoring(env).catch((err) => {
