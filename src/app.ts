@@ -27,6 +27,7 @@ import { policiesApi } from "./routes/policies.ts";
 import { reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
+import { rulesOnlyApi } from "./routes/rules-only.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -73,6 +74,7 @@ app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
 app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
+app.route("/v1/admin", rulesOnlyApi);
 app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
 app.route("/v1/admin", reportsApi);

@@ -7,6 +7,7 @@ import { seedDefaults } from "../src/db/seed.ts";
 import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
 import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
+import { invalidateRulesOnly } from "../src/routing/rules-only.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
 
@@ -43,6 +44,7 @@ beforeEach(async () => {
   invalidatePolicy();
   invalidateExperiments();
   invalidateDriftRuns();
+  invalidateRulesOnly();
   forgetCapacityHints();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),

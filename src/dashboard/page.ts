@@ -34,6 +34,8 @@ export const dashboardPage = () => html`<!doctype html>
   <span id="status" role="status">Enter an admin token.</span>
 </header>
 <main>
+  <section class="wide" id="rules-only-section"><h2>Rules-only switches</h2><p id="rules-only-summary"></p>
+    <table id="rules-only"><thead><tr><th>team</th><th>since</th><th>by</th><th>reason</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Score distribution</h2><div class="chart"><canvas id="chart-score" data-chart></canvas></div></section>
   <section><h2>Routing by tier</h2><div class="chart"><canvas id="chart-tiers" data-chart></canvas></div></section>
   <section><h2>Routing by rep</h2><div class="chart"><canvas id="chart-reps" data-chart></canvas></div></section>

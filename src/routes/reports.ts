@@ -11,6 +11,7 @@ import { monitoringHistory } from "../monitoring/history.ts";
 import { modelTimeline, repLoad, routingOverview, shadowReport } from "../monitoring/overview.ts";
 import { decisionsInWindow, latestPerLead, outcomesInWindow } from "../monitoring/window.ts";
 import { getActivePolicy } from "../routing/policy-store.ts";
+import { rulesOnlySwitchesOn } from "../routing/rules-only.ts";
 import { FairnessQuery, ReportQuery } from "../schemas/governance.ts";
 
 const HistoryQuery = z.object({ runs: z.coerce.number().int().min(1).max(500).default(100) });
@@ -50,8 +51,9 @@ export const reportsApi = new Hono<AppEnv>()
   })
   .get("/reports/routing", async (c) => {
     const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-    const [overview, load, models] = await Promise.all([routingOverview(c.env, from, to), repLoad(c.env), modelTimeline(c.env)]);
-    return c.json({ ...overview, repLoad: load, models });
+    const [overview, load, models, switches] = await Promise.all([routingOverview(c.env, from, to), repLoad(c.env), modelTimeline(c.env), rulesOnlySwitchesOn(getDb(c.env.DB))]);
+    const rulesOnly = switches.map((s) => ({ teamId: s.teamId, reason: s.reason, setBy: s.setBy, setAt: new Date(s.setAt).toISOString() }));
+    return c.json({ ...overview, repLoad: load, models, rulesOnly });
   })
   /** Runs the cron's monitoring checks now (drift, calibration, operations) and answers with their results. */
   .post("/monitoring/run", async (c) => {
