@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_DRIFT_SETTINGS, DriftSettingsSchema } from "../monitoring/drift-settings.ts";
 import { readPath } from "../scoring/features.ts";
 import { GuardrailSchema } from "./guardrail.ts";
+import { DEFAULT_FAIRNESS } from "./rank.ts";
 import { ReviewRulesSchema } from "./review.ts";
 
 const Tier = z.object({
@@ -57,6 +58,8 @@ export const PolicySchema = z
     review: ReviewRulesSchema.nullable().default(null),
     /** Falls back to rule-only routing when one rep or tier gets too large a share (see ./guardrail.ts); null is off. */
     guardrail: GuardrailSchema.nullable().default(null),
+    /** Who counts as equals, among whom leads go in proportion to the reps' weights (see ./rank.ts). */
+    fairness: z.object({ evBand: z.number().min(0).max(1) }).default(DEFAULT_FAIRNESS),
   })
   .superRefine((p, ctx) => {
     const names = new Set(p.tiers.map((t) => t.name));
@@ -91,6 +94,7 @@ export const DEFAULT_POLICY: Policy = {
   drift: DEFAULT_DRIFT_SETTINGS,
   review: null,
   guardrail: null,
+  fairness: DEFAULT_FAIRNESS,
 };
 
 /** The tier of a scored lead: the highest threshold its probability reaches. */
