@@ -1,6 +1,5 @@
 import { eq } from "drizzle-orm";
 import { Hono } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
@@ -9,10 +8,7 @@ import { rulesOnlySwitches } from "../db/schema-trust.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateRulesOnly } from "../routing/rules-only.ts";
-import { IdParam } from "../schemas/routing.ts";
-
-/** Turn a team's rules-only switch on or off; the reason is required either way (it is audited). */
-export const RulesOnlyBody = z.object({ enabled: z.boolean(), reason: z.string().trim().min(1).max(500) });
+import { IdParam, RulesOnlyBody } from "../schemas/routing.ts";
 
 const view = (teamId: string, row: typeof rulesOnlySwitches.$inferSelect | undefined) =>
   row ? { teamId, enabled: true, reason: row.reason, setBy: row.setBy, setAt: new Date(row.setAt).toISOString() } : { teamId, enabled: false };
