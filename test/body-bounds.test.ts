@@ -53,6 +53,11 @@ describe("bounded input: field names, field counts and nesting, with the bound n
     expect(await env.DB.prepare("SELECT count(*) AS n FROM teams WHERE id = 'wide'").first("n")).toBe(0);
   });
 
+  it("refuses a list longer than the bound, naming it", async () => {
+    const res = await call("/v1/policies", { method: "POST", headers: { authorization: `Bearer ${TOKENS.admin}`, "content-type": "application/json" }, body: JSON.stringify({ reason: "long", policy: { rules: Array.from({ length: 1_001 }, () => 0) } }) });
+    await refusedFor(res, /policy\.rules: 1001 items in one list; the bound is 1000 items/);
+  });
+
   it("refuses a policy nested past the bound", async () => {
     const res = await call("/v1/policies", { method: "POST", headers: { authorization: `Bearer ${TOKENS.admin}`, "content-type": "application/json" }, body: JSON.stringify({ reason: "deep", policy: { tiers: [nested(12)] } }) });
     await refusedFor(res, /policy\.tiers\.0(\.deeper)+: nested 9 levels deep/);

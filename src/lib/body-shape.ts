@@ -6,26 +6,28 @@ export type ShapeBounds = {
   maxKeyLength: number;
   /** Most fields in one object. */
   maxKeys: number;
+  /** Most items in one array. */
+  maxItems: number;
   /** Deepest nesting of objects and arrays (a flat object is depth 1). */
   maxDepth: number;
 };
 
 /** Every JSON body of the API: admin, CRM, events, outcomes, policies, simulations. */
-export const JSON_BODY_BOUNDS: ShapeBounds = { maxKeyLength: 128, maxKeys: 100, maxDepth: 8 };
+export const JSON_BODY_BOUNDS: ShapeBounds = { maxKeyLength: 128, maxKeys: 100, maxItems: 1_000, maxDepth: 8 };
 /**
  * A lead is flat form fields: the names end up stored, in lineage and in training exports. 64 fields: the
  * 60 a lead may keep (LeadInputSchema) and the form's control fields (site key, honeypot, Turnstile).
  */
-export const LEAD_BODY_BOUNDS: ShapeBounds = { maxKeyLength: 64, maxKeys: 64, maxDepth: 1 };
+export const LEAD_BODY_BOUNDS: ShapeBounds = { maxKeyLength: 64, maxKeys: 64, maxItems: 0, maxDepth: 1 };
 /** A model manifest carries per-feature histograms and golden vectors. */
-export const MANIFEST_BOUNDS: ShapeBounds = { maxKeyLength: 128, maxKeys: 2_000, maxDepth: 10 };
+export const MANIFEST_BOUNDS: ShapeBounds = { maxKeyLength: 128, maxKeys: 2_000, maxItems: 100_000, maxDepth: 10 };
 
 const where = (path: readonly (string | number)[]) => (path.length === 0 ? "body" : path.join("."));
 const tooBig = (message: string) => new ApiError("validation_failed", message);
 
 /**
  * Refuses a decoded body whose structure passes a bound: a field name too long, too many fields in one
- * object, or nesting too deep, with a 422 that names the bound and where it was passed. Iterative, so a
+ * object or items in one list, or nesting too deep, with a 422 that names the bound and where it was passed. Iterative, so a
  * hostile body cannot exhaust the stack before it is refused.
  */
 export function checkShape(value: unknown, bounds: ShapeBounds): void {
@@ -38,6 +40,7 @@ export function checkShape(value: unknown, bounds: ShapeBounds): void {
       throw tooBig(`${where(path)}: nested ${depth} levels deep; the bound is ${bounds.maxDepth} level${bounds.maxDepth === 1 ? " (flat fields only)" : "s"}`);
     }
     if (Array.isArray(v)) {
+      if (v.length > bounds.maxItems) throw tooBig(`${where(path)}: ${v.length} items in one list; the bound is ${bounds.maxItems} items`);
       v.forEach((item, i) => stack.push({ v: item, path: [...path, i] }));
       continue;
     }
