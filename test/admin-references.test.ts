@@ -84,3 +84,12 @@ describe("admin writes that point nowhere are refused with a 422 naming the fiel
     expect((await admin("/v1/admin/tokens", "POST", { name: "west crm", scopes: ["crm:read"], teamId: "west" })).status).toBe(201);
   });
 });
+
+describe("a replay that names a version that does not exist", () => {
+  it("is refused with a 422 naming modelVersion or policyVersion", async () => {
+    const posted = await call("/v1/leads", { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo" }, body: JSON.stringify({ email: "replay@bigcorp.example", demo_requested: true }) });
+    const { decision } = (await posted.json()) as { decision: { id: string } };
+    await refused(await admin(`/v1/decisions/${decision.id}/replay`, "POST", { modelVersion: "9.9.9" }), "modelVersion");
+    await refused(await admin(`/v1/decisions/${decision.id}/replay`, "POST", { policyVersion: 999 }), "policyVersion");
+  });
+});

@@ -93,6 +93,19 @@ describe("weights that weigh (pure ranking)", () => {
   });
 });
 
+describe("the fair-share clock in the rep's Durable Object", () => {
+  it("moves on by 1 / weight from the floor on each reservation it grants, and not on a refusal", async () => {
+    const rep = env.REP_CAPACITY.getByName("rep_clock");
+    const caps = { maxOpen: 2, maxPerDay: 10, timezone: "UTC" };
+    expect((await rep.snapshot(caps)).vtime).toBe(0);
+    expect((await rep.reserve("l1", caps, 60_000, { weight: 2, floor: 5 })).after.vtime).toBe(5.5);
+    expect((await rep.reserve("l2", caps, 60_000, { weight: 2, floor: 1 })).after.vtime).toBe(6);
+    const refused = await rep.reserve("l3", caps, 60_000, { weight: 2, floor: 100 });
+    expect(refused.ok).toBe(false);
+    expect((await rep.snapshot(caps)).vtime).toBe(6);
+  });
+});
+
 describe("weights that weigh (through the lead path)", () => {
   it("gives AEs weighted 1/2/3 with equal caps 10/20/30 of 60 leads, and the routing report shows the shares", async () => {
     expect((await admin("/v1/admin/teams/weighted", "PUT", { name: "Weighted" })).status).toBe(201);
