@@ -38,7 +38,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/browser/**"],
+            exclude: ["test/browser/**", "test/node/**", "test/webhooks-e2e/**"],
             setupFiles: ["./test/setup.ts"],
             // Storage is reset before each test instead (test/setup.ts).
             isolate: false,
@@ -47,12 +47,31 @@ export default defineConfig(async () => {
           },
         },
         {
+          // Node side: the setup script's logic, and a bare router on 127.0.0.1 set up from files over HTTP.
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+          },
+        },
+        {
+          // Node side: the Worker on 127.0.0.1 with its real queue, and HTTP receivers the tests start.
+          test: {
+            name: "webhooks",
+            include: ["test/webhooks-e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
+        {
           // Node side: starts the Worker on 127.0.0.1 and drives the dashboard in headless Chromium.
           test: {
             name: "browser",
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
-            globalSetup: ["./test/browser/install-chromium.ts"],
             testTimeout: 180_000,
             hookTimeout: 180_000,
           },

@@ -9,12 +9,22 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { benchLead } from "./bench/leads.ts";
+import { parseCli } from "./lib/cli.ts";
 import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startWorker, type PostResult } from "./lib/local-router.ts";
 import { offlineEnv } from "./lib/offline-env.ts";
 
-const { values } = parseArgs({ options: { url: { type: "string", default: "http://127.0.0.1:8787" }, leads: { type: "string", default: "2000" } } });
+const { values } = parseCli("bench", `
+Usage: npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000]
+
+Latency of POST /v1/leads against a running router (npm start; loopback only), against a floor of the
+same runtime doing one D1 insert and one making the lead path's four calls alone; stage breakdown, peak
+memory and upload size, as markdown tables. Run it right after a fresh npm start to see the cold lead.
+
+  --url <router>   the router (default http://127.0.0.1:8787)
+  --leads <n>      leads to post, 10 to 20,000 (default 2000)
+  --help           this text
+`, { url: { type: "string", default: "http://127.0.0.1:8787" }, leads: { type: "string", default: "2000" } });
 const base = loopbackUrl(values.url!);
 const count = Math.min(Math.max(Number(values.leads), 10), 20_000);
 const admin = localAdminToken();

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { computeFeatures, featureColumns } from "../src/scoring/features.ts";
+import { computeFeatures, featureColumns, specPayload } from "../src/scoring/features.ts";
 import { ManifestSchema, type Manifest } from "../src/scoring/manifest.ts";
 import { DEFAULT_FEATURES_UNSCALED, standardise } from "../src/training/default-features.ts";
 import { trainLogistic } from "../src/training/logistic.ts";
@@ -16,7 +16,8 @@ import { auc, brier, ece, histogramWithEdges, logLoss, quantileHistogram } from 
 import { linearModelOnnx } from "../src/training/onnx-writer.ts";
 import { referenceProbability } from "../src/training/reference.ts";
 import { mulberry32, shuffle } from "../src/training/rng.ts";
-import { generateLeads, GENERATOR_VERSION } from "../src/training/synthetic-leads.ts";
+import { generateLeads, GENERATOR_VERSION, type SyntheticLead } from "../src/training/synthetic-leads.ts";
+import { parseCli } from "./lib/cli.ts";
 import { DEFAULT_MODEL_DIR } from "./lib/default-model.ts";
 import { nodeRunBatch, nodeSession } from "./lib/node-ort.ts";
 import { EDGE_CASE_PAYLOADS, writeReport } from "./lib/default-model-report.ts";
@@ -30,7 +31,17 @@ const TOLERANCE = 1e-6;
 const CREATED_AT = process.env.SOURCE_DATE_EPOCH
   ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString()
   : "2026-11-25T00:00:00.000Z";
-const checkOnly = process.argv.includes("--check");
+const { values: cli } = parseCli("model:default", `
+Usage: npm run model:default [-- --check]
+
+Rebuilds model-artifacts/default/ (model.onnx, manifest.json, report.md): a logistic regression on 20,000
+synthetic leads with their engagement signals, drawn from the ground truth in GROUND_TRUTH.md, checked
+with onnxruntime-web before anything is written. The same code gives the same bytes on every machine.
+
+  --check    build in memory and fail if the committed files differ (nothing is written)
+  --help     this text
+`, { check: { type: "boolean", default: false } });
+const checkOnly = cli.check;
 
 // Deterministic split: shuffle with a seed derived from SEED, then cut.
 const leads = shuffle(generateLeads(ROWS, SEED), mulberry32(SEED + 1));
@@ -38,9 +49,11 @@ const cut = Math.round(ROWS * (1 - HOLDOUT_SHARE));
 const train = leads.slice(0, cut);
 const holdout = leads.slice(cut);
 
-const features = standardise(DEFAULT_FEATURES_UNSCALED, train.map((l) => l.payload));
+// What live scoring computes features from: the form with the signal aggregates under `events`.
+const inputOf = (l: SyntheticLead) => ({ ...l.payload, events: l.signals.events });
+const features = standardise(DEFAULT_FEATURES_UNSCALED, train.map(inputOf));
 const columns = featureColumns(features);
-const trainX = train.map((l) => computeFeatures(features, l.payload));
+const trainX = train.map((l) => computeFeatures(features, inputOf(l)));
 const fitted = trainLogistic(trainX, train.map((l) => l.label), { l2: L2 });
 // The graph stores float32; the manifest's explanation carries exactly those numbers.
 const weights = fitted.weights.map(Math.fround);
@@ -49,7 +62,7 @@ const bias = Math.fround(fitted.bias);
 // no extra calibration step: the graph's logit through a sigmoid is the probability.
 const model = { features, explain: { weights, bias }, output: { name: "logit", kind: "logit" as const }, calibration: { method: "none" as const } };
 
-const holdoutP = holdout.map((l) => referenceProbability(model, l.payload));
+const holdoutP = holdout.map((l) => referenceProbability(model, inputOf(l)));
 const holdoutY = holdout.map((l) => l.label);
 const rate = (ls: typeof leads) => ls.reduce((s, l) => s + l.label, 0) / ls.length;
 const metrics = {
@@ -62,12 +75,14 @@ const metrics = {
   positiveRate: rate(holdout),
   baseRateLogLoss: logLoss(holdoutY.map(() => rate(train)), holdoutY),
   trueProbabilityAuc: auc(holdout.map((l) => l.trueProbability), holdoutY),
+  withSignalsShare: holdout.filter((l) => Object.keys(l.signals.events).length > 0).length / holdout.length,
 };
 
-const golden = [...EDGE_CASE_PAYLOADS, ...holdout.slice(0, 20 - EDGE_CASE_PAYLOADS.length).map((l) => l.payload)].map((payload) => ({
-  payload,
-  probability: referenceProbability(model, payload),
-}));
+// Golden vectors hold only what the spec reads (flat keys, email local parts replaced): no names, no companies.
+const golden = [...EDGE_CASE_PAYLOADS, ...holdout.slice(0, 20 - EDGE_CASE_PAYLOADS.length).map(inputOf)].map((input) => {
+  const payload = specPayload(features, input);
+  return { payload, probability: referenceProbability(model, payload) };
+});
 
 const onnx = linearModelOnnx({ weights, bias, metadata: { model: "lead-conversion", version: "1.0.0", data: GENERATOR_VERSION } });
 const sha256 = createHash("sha256").update(onnx).digest("hex");
@@ -78,7 +93,7 @@ const sha256 = createHash("sha256").update(onnx).digest("hex");
  */
 const referenceHistogram = (values: number[]) =>
   values.every((v) => v === 0 || v === 1) ? histogramWithEdges(values, [0, 0.5, 1]) : quantileHistogram(values, 10);
-const trainScores = trainX.map((_, i) => referenceProbability(model, train[i]!.payload));
+const trainScores = trainX.map((_, i) => referenceProbability(model, inputOf(train[i]!)));
 const manifest: Manifest = ManifestSchema.parse({
   name: "lead-conversion",
   version: "1.0.0",
@@ -117,7 +132,7 @@ const manifestJson = `${JSON.stringify(manifest, null, 2)}\n`;
 // Check the graph with the Worker's runtime before writing anything: every golden payload and every
 // holdout row must match the reference to TOLERANCE in probability.
 const session = await nodeSession(onnx);
-const payloads = [...golden.map((g) => g.payload), ...holdout.map((l) => l.payload)];
+const payloads = [...golden.map((g) => g.payload), ...holdout.map(inputOf)];
 const rows = new Float32Array(payloads.length * columns.length);
 payloads.forEach((p, i) => rows.set(computeFeatures(features, p), i * columns.length));
 const raw = await nodeRunBatch(session, "features", "logit", rows, columns.length);

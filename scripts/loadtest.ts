@@ -7,19 +7,30 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { parseArgs } from "node:util";
 import { benchLead } from "./bench/leads.ts";
+import { parseCli } from "./lib/cli.ts";
 import { api, localAdminToken, loopbackUrl, postSignedLead, quantile } from "./lib/local-router.ts";
 import { offlineEnv } from "./lib/offline-env.ts";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string", default: "http://127.0.0.1:8787" },
-    leads: { type: "string", default: "20000" },
-    clients: { type: "string", default: "64" },
-    reps: { type: "string", default: "50" },
-    cap: { type: "string", default: "150" },
-  },
+const { values } = parseCli("loadtest", `
+Usage: npm run loadtest -- [--url http://127.0.0.1:8787] [--leads 20000] [--clients 64] [--reps 50] [--cap 150]
+
+Throughput and correctness under load against a running router (npm start; loopback only): a team of its
+own, leads posted from concurrent clients, then checks that nothing failed, no rep passed its cap, every
+lead has exactly one current decision and the CRM feed holds every assignment. Exits 1 when a check fails.
+
+  --url <router>    the router (default http://127.0.0.1:8787)
+  --leads <n>       leads to post (default 20000, at most 100,000)
+  --clients <n>     concurrent clients (default 64)
+  --reps <n>        reps in the load-test team (default 50)
+  --cap <n>         open-assignment cap per rep (default 150)
+  --help            this text
+`, {
+  url: { type: "string", default: "http://127.0.0.1:8787" },
+  leads: { type: "string", default: "20000" },
+  clients: { type: "string", default: "64" },
+  reps: { type: "string", default: "50" },
+  cap: { type: "string", default: "150" },
 });
 const base = loopbackUrl(values.url!);
 const total = Math.min(Number(values.leads), 100_000);

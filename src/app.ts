@@ -12,6 +12,7 @@ import { assignmentActions } from "./routes/assignment-actions.ts";
 import { assignments } from "./routes/assignments.ts";
 import { dashboard } from "./routes/dashboard.ts";
 import { auditApi } from "./routes/audit.ts";
+import { bootstrapApi } from "./routes/bootstrap.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
 import { eventsApi } from "./routes/events.ts";
@@ -28,6 +29,7 @@ import { reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
 import { rulesOnlyApi } from "./routes/rules-only.ts";
+import { webhooksApi } from "./routes/webhooks.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: "bad_request",
@@ -69,6 +71,8 @@ app.route("/v1/reviews", reviewsApi);
 app.route("/v1/reports", kpisApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
+// The one door into a router with no admin token yet (BOOTSTRAP_TOKEN); it opens nothing else.
+app.route("/v1/bootstrap", bootstrapApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
 app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
@@ -79,6 +83,7 @@ app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
 app.route("/v1/admin", reportsApi);
 app.route("/v1/admin", experimentsApi);
+app.route("/v1/admin", webhooksApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);
 

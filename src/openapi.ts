@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { ManifestSchema } from "./scoring/manifest.ts";
-import { ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
+import { BootstrapBody, ModelStatusBody, ReasonBody, SiteBody, TokenBody } from "./schemas/admin.ts";
 import { NoteBody, OutcomeSchema, OutcomesBatch, RejectBody } from "./schemas/crm.ts";
 import { EventsBody } from "./schemas/events.ts";
 import { ExperimentBody } from "./schemas/governance.ts";
 import { LeadInputSchema } from "./schemas/lead.ts";
 import { ApproveBody, OverrideBody, ReassignBody, SendBackBody } from "./schemas/review.ts";
 import { AccountBody, PolicyBody, RepBody, ReplayBody, RulesOnlyBody, SimulateBody, TeamBody, TerritoryBody } from "./schemas/routing.ts";
+import { RotateBody, WebhookCreateBody, WebhookUpdateBody } from "./schemas/webhooks.ts";
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
 
@@ -53,7 +54,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/leads/{id}/reassign": { post: { summary: "Move any lead to another rep of its team, with a reason (audited)", tags: ["Admin"], security: "admin", params: ["id"], body: json(ReassignBody), ok: { "200": "Reassigned" } } },
   "/v1/reports/kpis": { get: { summary: "KPIs of leads received in [from, to): time to first action, contact rate, conversion by tier and rep, pipeline velocity, unassigned leads by reason", tags: ["Reports"], security: "crm:read", query: { from: "ISO 8601 (default: 30 days before to)", to: "ISO 8601 (default: now)", team: "admin tokens: one team" }, ok: { "200": "The KPIs" } } },
   "/v1/decisions/{id}": { get: { summary: "A decision with its lineage", tags: ["CRM"], security: "crm:read", params: ["id"], ok: { "200": "The decision" } } },
-  "/v1/exports/training": { get: { summary: "Leads with outcomes, as training rows (label `converted`)", tags: ["Admin"], security: "admin", query: { cursor: "a nextCursor (default 0)", limit: "1-1000 (default 500)" }, ok: { "200": "A page of rows" } } },
+  "/v1/exports/training": { get: { summary: "Leads as training rows, labelled `converted` within a horizon after their decision (censored while it is open)", tags: ["Admin"], security: "admin", query: { cursor: "a nextCursor (default 0)", limit: "1-1000 leads scanned (default 500)", horizonDays: "1-3650 (default 90)" }, ok: { "200": "A page of rows" } } },
   "/v1/models": {
     get: { summary: "The model registry", tags: ["Models"], security: "admin", ok: { "200": "Versions, newest first" } },
     post: { summary: "Upload a model: multipart `model` (ONNX) + `manifest` (JSON); validated, stored as staged", tags: ["Models"], security: "admin", body: [{ type: "multipart/form-data", schema: z.object({ model: z.string().describe("ONNX bytes"), manifest: ManifestSchema }) }], ok: { "201": "Staged" } },
@@ -61,6 +62,7 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/models/{name}/{version}": { get: { summary: "One model version with its manifest", tags: ["Models"], security: "admin", params: ["name", "version"], ok: { "200": "The version" } } },
   "/v1/models/{name}/{version}/status": { post: { summary: "Move a version: staged, shadow, active or retired", tags: ["Models"], security: "admin", params: ["name", "version"], body: json(ModelStatusBody), ok: { "200": "The status changes made" } } },
   "/v1/models/{name}/rollback": { post: { summary: "Activate the previously active version", tags: ["Models"], security: "admin", params: ["name"], body: json(ReasonBody), ok: { "200": "The status changes made" } } },
+  "/v1/bootstrap": { post: { summary: "Create the first admin token with the BOOTSTRAP_TOKEN secret (Authorization: Bearer); refused (409) once an active admin token exists", tags: ["Admin"], body: json(BootstrapBody), ok: { "201": "The admin token and its secret, shown once" } } },
   "/v1/admin/tokens": {
     get: { summary: "API tokens (never their secrets)", tags: ["Admin"], security: "admin", ok: { "200": "Tokens" } },
     post: { summary: "Create an API token: the secret is shown once", tags: ["Admin"], security: "admin", body: json(TokenBody), ok: { "201": "The token and its secret" } },
@@ -98,6 +100,19 @@ export const OPERATIONS: Record<string, Record<string, Op>> = {
   "/v1/admin/territories/{id}": { put: { summary: "Create or replace a territory of a team (audited)", tags: ["Routing"], security: "admin", params: ["id"], body: json(TerritoryBody), ok: { "200": "Updated", "201": "Created" } } },
   "/v1/admin/accounts": { get: { summary: "Known accounts", tags: ["Routing"], security: "admin", ok: { "200": "Accounts" } } },
   "/v1/admin/accounts/{domain}": { put: { summary: "Create or replace a team's account by domain: owner and territory of the same team, strategic flag, context (audited)", tags: ["Routing"], security: "admin", params: ["domain"], body: json(AccountBody), ok: { "200": "Updated", "201": "Created" } } },
+  "/v1/admin/webhooks": {
+    get: { summary: "Webhook subscriptions (a team-bound admin token sees its team's only); secrets are never listed", tags: ["Webhooks"], security: "admin", query: { team: "a team id (all-teams tokens)" }, ok: { "200": "Subscriptions" } },
+    post: { summary: "Subscribe a URL to events; the answer carries the signing secret, shown this once (audited)", tags: ["Webhooks"], security: "admin", body: json(WebhookCreateBody), ok: { "201": "Created, with `secret`" } },
+  },
+  "/v1/admin/webhooks/health": { get: { summary: "Delivery health per subscription over 24 h: delivered, in flight, dead, success rate, last error", tags: ["Webhooks"], security: "admin", ok: { "200": "Health rows" } } },
+  "/v1/admin/webhooks/{id}": {
+    get: { summary: "One subscription", tags: ["Webhooks"], security: "admin", params: ["id"], ok: { "200": "The subscription" } },
+    patch: { summary: "Change url, events, format, description or enabled (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], body: json(WebhookUpdateBody), ok: { "200": "Updated" } },
+    delete: { summary: "Delete a subscription; its delivery log stays (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], ok: { "200": "Deleted" } },
+  },
+  "/v1/admin/webhooks/{id}/rotate-secret": { post: { summary: "A new signing secret (shown once); the old one signs beside it for graceHours (audited)", tags: ["Webhooks"], security: "admin", params: ["id"], body: json(RotateBody), ok: { "200": "Rotated, with `secret`" } } },
+  "/v1/admin/webhooks/{id}/deliveries": { get: { summary: "The delivery log, newest first: status, attempts, last error, every attempt", tags: ["Webhooks"], security: "admin", params: ["id"], query: { status: "pending, retrying, delivered, dead or skipped", limit: "1-200 (default 50)" }, ok: { "200": "Deliveries with their attempts" } } },
+  "/v1/admin/webhooks/{id}/deliveries/{deliveryId}/redeliver": { post: { summary: "Send a delivered, dead or skipped delivery again: same id and body, fresh signature (audited)", tags: ["Webhooks"], security: "admin", params: ["id", "deliveryId"], ok: { "202": "Queued" } } },
   "/v1/admin/audit": { get: { summary: "The append-only audit log, newest first; send X-Audit-Reason on rep, token and model changes to record why", tags: ["Governance"], security: "admin", query: { entityType: "model, policy, rep, token, team, site, lead, experiment, ...", entityId: "exact id", actor: "token name", action: "exact action, or a prefix ending in a dot (`model.`)", from: "ISO time", to: "ISO time", cursor: "nextCursor of the previous page", limit: "1-200 (default 50)" }, ok: { "200": "Rows with actor, before, after and reason, and nextCursor" } } },
   "/v1/admin/reports/routing": { get: { summary: "Score distribution, routing by tier and rep, each rep's share against its weight's share, rep load against capacity, model timeline, rules-only switches, recent decisions", tags: ["Governance"], security: "admin", query: { from: "ISO time (default: `days` before `to`)", to: "ISO time (default now)", days: "window length when `from` is not given (default 7)" }, ok: { "200": "The overview" } } },
   "/v1/admin/reports/drift": { get: { summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", tags: ["Governance"], security: "admin", query: { runs: "how many checks (1-500, default 100)" }, ok: { "200": "The latest check and the history" } } },

@@ -8,6 +8,7 @@ import { runMonitoring } from "./monitoring/checks.ts";
 import { decideLead } from "./routing/decide.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
+import { publishAlertChanges } from "./webhooks/alert-events.ts";
 
 /** Leads younger than this are still in their first request's hands. */
 const RETRY_AFTER_MS = 30_000;
@@ -86,6 +87,8 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
   );
   // Signatures past twice the tolerance window can no longer be replayed (the timestamp check refuses them).
   ctx.waitUntil(forgetOldSignatures(getDb(env.DB)).catch((err) => console.error("forgetting old signatures failed", err)));
+  // Alerts opened or resolved since the last run go out to webhook subscribers.
+  ctx.waitUntil(publishAlertChanges(env).catch((err) => console.error("alert webhooks failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
   ctx.waitUntil(
     runMonitoring(env).catch((err) => {

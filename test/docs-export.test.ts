@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, HOT_LEAD, postLead, uniqueEmail } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
@@ -23,21 +24,59 @@ describe("OpenAPI and docs", () => {
   });
 });
 
+type ExportPage = { data: { leadId: string; converted: number; labelRule: string; fields: { email: string } }[]; counts: Record<string, number>; nextCursor: string; hasMore: boolean };
+const exportPage = async (query = "") => (await (await call(`/v1/exports/training${query}`, { headers: admin })).json()) as ExportPage;
+const newLead = async () => ((await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as { lead: { id: string } }).lead.id;
+const outcome = (id: string, leadId: string, type: string, occurredAt = new Date().toISOString()) =>
+  call("/v1/outcomes", { method: "POST", headers: { authorization: `Bearer ${TOKENS.crm}`, "content-type": "application/json" }, body: JSON.stringify({ id, leadId, type, occurredAt }) });
+/** Moves a lead and the moment its decision scored it `days` into the past: time passing, for the horizon. */
+async function backdate(leadId: string, days: number) {
+  const shift = days * 86_400_000;
+  await env.DB.batch([
+    env.DB.prepare("UPDATE leads SET received_at = received_at - ? WHERE id = ?").bind(shift, leadId),
+    env.DB.prepare(
+      "UPDATE lineage SET context = json_set(context, '$.now', json_extract(context, '$.now') - ?1), provenance = CASE WHEN provenance IS NULL THEN NULL ELSE json_set(provenance, '$.asOf', json_extract(provenance, '$.asOf') - ?1) END WHERE decision_id IN (SELECT id FROM decisions WHERE lead_id = ?2)",
+    ).bind(shift, leadId),
+  ]);
+}
+
 describe("training-data export", () => {
-  it("returns leads with outcomes and their conversion label, paged", async () => {
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push(((await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as { lead: { id: string } }).lead.id);
-    await postLead({ ...HOT_LEAD, email: uniqueEmail() }); // no outcome: not a training row
-    const outcome = (id: string, leadId: string, type: string) =>
-      call("/v1/outcomes", { method: "POST", headers: { authorization: `Bearer ${TOKENS.crm}`, "content-type": "application/json" }, body: JSON.stringify({ id, leadId, type, occurredAt: "2026-11-24T09:00:00Z" }) });
+  it("labels leads converted within the horizon 1, leaves open horizons out, and pages by lead", async () => {
+    const ids = [await newLead(), await newLead(), await newLead()];
     await outcome("o1", ids[0]!, "won");
     await outcome("o2", ids[1]!, "lost");
     await outcome("o3", ids[2]!, "opportunity_created");
-    const first = (await (await call("/v1/exports/training?limit=2", { headers: admin })).json()) as { data: { leadId: string; converted: number; fields: { email: string } }[]; nextCursor: string; hasMore: boolean };
+    const first = await exportPage("?limit=2");
     expect(first.hasMore).toBe(true);
-    const second = (await (await call(`/v1/exports/training?limit=2&cursor=${first.nextCursor}`, { headers: admin })).json()) as typeof first;
+    const second = await exportPage(`?limit=2&cursor=${first.nextCursor}`);
     const rows = [...first.data, ...second.data];
-    expect(rows.map((r) => [r.leadId, r.converted])).toEqual([[ids[0], 1], [ids[1], 0], [ids[2], 1]]);
+    // The lost lead's 90 days have not passed: a later opportunity could still make it a positive.
+    expect(rows.map((r) => [r.leadId, r.converted, r.labelRule])).toEqual([[ids[0], 1, "converted_in_horizon"], [ids[2], 1, "converted_in_horizon"]]);
     expect(rows[0]!.fields.email).toMatch(/@bigcorp\.example$/);
+    expect((first.counts.censored ?? 0) + (second.counts.censored ?? 0)).toBe(1);
+  });
+
+  it("exports a lead nobody worked as a negative once its horizon has passed, and leaves it out before", async () => {
+    const id = await newLead();
+    expect((await exportPage()).data.map((r) => r.leadId)).not.toContain(id);
+    expect((await exportPage()).counts).toMatchObject({ censored: 1, horizon_passed_unworked: 0 });
+    await backdate(id, 91);
+    const after = await exportPage();
+    expect(after.data.filter((r) => r.leadId === id)).toEqual([expect.objectContaining({ converted: 0, labelRule: "horizon_passed_unworked" })]);
+    expect(after.counts).toMatchObject({ censored: 0, horizon_passed_unworked: 1 });
+    // A longer horizon has not passed yet: the same lead is censored again.
+    expect((await exportPage("?horizonDays=120")).data.map((r) => r.leadId)).not.toContain(id);
+  });
+
+  it("labels a conversion that came after the horizon a negative", async () => {
+    const id = await newLead();
+    await backdate(id, 200);
+    await outcome("late", id, "won", new Date(Date.now() - 10 * 86_400_000).toISOString());
+    expect((await exportPage()).data.find((r) => r.leadId === id)).toMatchObject({ converted: 0, labelRule: "converted_after_horizon" });
+  });
+
+  it("refuses a horizon outside 1-3650 days with a 4xx", async () => {
+    const res = await call("/v1/exports/training?horizonDays=0", { headers: admin });
+    expect(res.status).toBe(422);
   });
 });

@@ -15,6 +15,31 @@ export function syntheticPayloads(count: number, seed: number, alter: (p: Record
   return generateLeads(count, seed).map((l) => alter(l.payload));
 }
 
+/**
+ * Synthetic leads with the engagement the default model was trained on: each lead's signal aggregates
+ * (demo requests in 7 days, page views and email clicks in 30) stored as demo-team events before its
+ * decision, so live scoring sees the same values the training rows had.
+ */
+export async function syntheticLeadsWithEvents(count: number, seed: number): Promise<Record<string, unknown>[]> {
+  const drawn = generateLeads(count, seed);
+  const now = Date.now();
+  const rows: D1PreparedStatement[] = [];
+  const insert = env.DB.prepare(
+    "INSERT INTO signal_events (team_id, id, subject_type, subject, domain, type, occurred_at, properties, source, ingested_at, ingested_by) VALUES ('demo', ?, 'email', ?, NULL, ?, ?, '{}', 'synthetic', ?, 'test')",
+  );
+  drawn.forEach(({ payload, signals }, i) => {
+    const email = String(payload.email).toLowerCase();
+    const add = (type: string, n: number, daysAgo: number) => {
+      for (let k = 0; k < n; k++) rows.push(insert.bind(`syn-${seed}-${i}-${type}-${k}`, email, type, now - daysAgo * 86_400_000 - k * 1000, now - 1000));
+    };
+    add("demo_request", signals.events.demo_request?.count_7d ?? 0, 2);
+    add("page_view", signals.events.page_view?.count_30d ?? 0, 10);
+    add("email_click", signals.events.email_click?.count_30d ?? 0, 12);
+  });
+  for (let k = 0; k < rows.length; k += 200) await env.DB.batch(rows.slice(k, k + 200));
+  return drawn.map((l) => l.payload);
+}
+
 /** Stores each payload as a demo-team lead and routes it through the real decision pipeline. */
 export async function decidePayloads(payloads: readonly Record<string, unknown>[]) {
   const db = getDb(env.DB);

@@ -113,6 +113,10 @@ describe("model lifecycle", () => {
         const v = modelVariant("9.0.5", { method: "none" });
         return { bytes: v.bytes, manifest: { ...v.manifest, features: v.manifest.features.slice(1) } };
       }, 422, /feature spec yields/],
+      ["a model whose family the router does not serve", async () => {
+        const v = modelVariant("9.0.6", { method: "none" });
+        return { bytes: v.bytes, manifest: { ...v.manifest, name: "bank-marketing" } };
+      }, 422, /"bank-marketing" is not a model family this router serves \(lead-conversion\)/],
       ["a manifest that is not JSON", async () => ({ bytes: defaultModel().bytes, manifest: "{not json" }), 400, /manifest/],
       ["an existing version", async () => defaultModel(), 409, /exists/],
     ];

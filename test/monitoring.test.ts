@@ -7,7 +7,7 @@ import { runDriftCheck } from "../src/monitoring/drift-check.ts";
 import { DEFAULT_POLICY } from "../src/routing/policy.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { call, HOT_LEAD, postLead, uniqueEmail } from "./helpers.ts";
-import { decidePayloads, syntheticPayloads } from "./governance-helpers.ts";
+import { decidePayloads, syntheticLeadsWithEvents, syntheticPayloads } from "./governance-helpers.ts";
 import { TOKENS } from "./setup.ts";
 
 const N = 150;
@@ -26,7 +26,7 @@ async function activatePolicy(drift: Partial<typeof DEFAULT_POLICY.drift>) {
 
 describe("drift monitoring", () => {
   it("does not alert on a stream drawn like the training data", async () => {
-    await decidePayloads(syntheticPayloads(N, 9001));
+    await decidePayloads(await syntheticLeadsWithEvents(N, 9001));
     const check = (await runDriftCheck(env))!;
     expect(check.n).toBe(N);
     expect(check.score!.n).toBe(N);

@@ -34,7 +34,9 @@ describe("parity of the Worker's ORT scoring with the TypeScript reference", () 
   });
 
   it("returns the same probability through the public API", async () => {
-    const withEmail = manifest.golden.filter((g) => typeof g.payload.email === "string" && /@.+\./.test(g.payload.email));
+    // Signal values come from events, not the form (a form field spelled like one is ignored): the
+    // export-to-live test covers those; here only golden inputs without signal values go through intake.
+    const withEmail = manifest.golden.filter((g) => typeof g.payload.email === "string" && /@.+\./.test(g.payload.email) && !Object.keys(g.payload).some((k) => k.startsWith("events.")));
     expect(withEmail.length).toBeGreaterThan(0);
     let checked = 0;
     for (const g of withEmail) {

@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RepCaps } from "../src/capacity/rep-capacity.ts";
-import { DEMO_REPS } from "../src/db/seed.ts";
+import { DEMO_REPS } from "./seed.ts";
 import { HOT_LEAD, postLead } from "./helpers.ts";
 
 const caps: RepCaps = { maxOpen: 3, maxPerDay: 5, timezone: "America/New_York" };

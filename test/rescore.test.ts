@@ -11,6 +11,17 @@ const demo = (id: string, email: string) => ({ id, type: "demo_request", subject
 const history = async (leadId: string) => (await env.DB.prepare("SELECT id, outcome, is_current, supersedes, reason FROM decisions WHERE lead_id = ? ORDER BY seq").bind(leadId).all<Record<string, unknown>>()).results;
 
 describe("re-scoring on a new signal", () => {
+  it("with the shipped default model, a demo request forwards a nurture lead to an SDR", async () => {
+    const token = await eventsToken();
+    const reader = { job_title: "Engineer", source: "organic", industry: "software", country: "US", pages_viewed: 3 };
+    const { lead: l, decision: first } = await lead("reader@default.example", reader);
+    expect(first).toMatchObject({ outcome: "nurture" });
+    const { rescored } = (await (await postEvents({ events: [demo("default-demo", "reader@default.example")] }, token)).json()) as Rescored;
+    expect(rescored).toEqual([{ leadId: l.id, from: first.id, outcome: "assigned", decisionId: expect.any(String) }]);
+    const next = (await history(l.id)).at(-1)!;
+    expect(String(next.reason)).toMatch(/^nurture-forward: p=0\.3/);
+  });
+
   it("routes a nurture lead that crosses the threshold after a demo request, linked to its first decision", async () => {
     await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
     const token = await eventsToken();

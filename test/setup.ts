@@ -3,13 +3,14 @@ import { env } from "cloudflare:workers";
 import { beforeEach } from "vitest";
 import { forgetCapacityHints } from "../src/capacity/capacity-client.ts";
 import { getDb } from "../src/db/client.ts";
-import { DEMO_REPS, seedDefaults } from "../src/db/seed.ts";
+import { seedDefaults } from "./seed.ts";
 import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
 import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
 import { invalidateRulesOnly } from "../src/routing/rules-only.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
+import { invalidateSubscribers } from "../src/webhooks/emit.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -35,34 +36,37 @@ async function emptyAllTables(): Promise<void> {
   if (results.length > 0) await env.DB.batch(results.map(({ name }) => env.DB.prepare(`DELETE FROM "${name}"`)));
 }
 
+// Every test starts from the embedded defaults on empty storage: D1, R2 and Durable Objects.
 /**
- * reset() can also leave a busy Durable Object's storage behind: a demo rep's object used by the previous
- * file's last test was seen keeping its open assignment, so the next test found that rep one slot short.
- * Emptying the demo reps' counters (their tables kept) makes their clean start certain too.
+ * The same for the reps' Durable Objects: a reservation the previous file's last test was still writing
+ * has been seen to survive reset() (an `open` slot on rep_ada, a lead of another file), leaving the next
+ * file's first test one slot short. Empty every seeded rep's counters.
  */
-async function emptyDemoRepObjects(): Promise<void> {
+async function emptyRepCounters(): Promise<void> {
+  const { results } = await env.DB.prepare("SELECT id FROM reps").all<{ id: string }>();
   await Promise.all(
-    DEMO_REPS.map((r) =>
-      runInDurableObject(env.REP_CAPACITY.getByName(r.id!), (_object, state) => {
-        const present = new Set(state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().map((t) => t.name));
-        for (const table of ["reservations", "daily", "fair"]) if (present.has(table)) state.storage.sql.exec(`DELETE FROM ${table}`);
+    results.map(({ id }) =>
+      runInDurableObject(env.REP_CAPACITY.getByName(id), async (_object, state) => {
+        state.storage.sql.exec("DELETE FROM reservations");
+        state.storage.sql.exec("DELETE FROM daily");
+        state.storage.sql.exec("DELETE FROM fair");
+        await state.storage.deleteAlarm();
       }),
     ),
   );
 }
 
-// Every test starts from the embedded defaults on empty storage: D1, R2 and Durable Objects.
 beforeEach(async () => {
   await reset();
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
   await emptyAllTables();
-  await emptyDemoRepObjects();
   dropModelCaches();
   invalidatePolicy();
   invalidateExperiments();
   invalidateDriftRuns();
   invalidateRulesOnly();
   forgetCapacityHints();
+  invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [
@@ -71,4 +75,5 @@ beforeEach(async () => {
       { name: "other crm", secret: TOKENS.otherTeam, scopes: ["crm:read", "crm:write"], teamId: "other" },
     ],
   });
+  await emptyRepCounters();
 });

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { computeSignals, type SignalEvent } from "../src/signals/aggregates.ts";
 import { featureInput, signalColumns } from "../src/signals/feature-input.ts";
 import { computeFeatures } from "../src/scoring/features.ts";
+import type { FeatureSpec } from "../src/scoring/manifest.ts";
 import { call, HOT_LEAD, postLead } from "./helpers.ts";
 import { defaultModel, TOKENS } from "./setup.ts";
 import { activateLinearModel, DAY, DEMO_SIGNAL_FEATURES, eventsToken, HOUR, iso, json, postEvents } from "./signal-helpers.ts";
@@ -100,12 +101,17 @@ describe("features from signals in live scoring", () => {
   });
 
   it("scores a form-only model exactly as before, events or not", async () => {
+    const formOnly: FeatureSpec[] = [
+      { name: "employees", source: "employees", type: "number", transform: "log1p", default: 10 },
+      { name: "demo", source: "demo_requested", type: "boolean", transform: "none", default: false },
+    ];
+    await activateLinearModel(formOnly, [0.3, 2], -3, "form-only");
     const token = await eventsToken();
     const email = "same@bigcorp.example";
     await postEvents({ events: [{ id: "x", type: "demo_request", subject: { email }, occurredAt: iso(HOUR), source: "hubspot" }] }, token);
     const { decision } = (await (await postLead({ ...HOT_LEAD, email, demo_requested: false })).json()) as { decision: { id: string } };
     const { lineage } = await decisionOf(decision.id);
-    const expected = Array.from(computeFeatures(defaultModel().manifest.features, { ...HOT_LEAD, email, demo_requested: false }));
+    const expected = Array.from(computeFeatures(formOnly, { ...HOT_LEAD, email, demo_requested: false }));
     expect(lineage.vector).toEqual(expected);
     expect(Object.values(lineage.provenance.features).every((p) => p.from === "form")).toBe(true);
   });

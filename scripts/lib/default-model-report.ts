@@ -21,6 +21,9 @@ export const EDGE_CASE_PAYLOADS: Record<string, unknown>[] = [
   { email: "", employees: null, country: null, job_title: null, demo_requested: null, pages_viewed: null },
   { email: "not-an-email", employees: -5, pages_viewed: "lots", demo_requested: "yes", job_title: "Chief Revenue Officer", industry: "EDUCATION" },
   { email: "ana@icloud.com", employees: " 75 ", job_title: "director of it", source: "outbound", country: "CA", industry: "healthcare", deal_value: 50_000 },
+  // Signal aggregates, nested as live scoring reads them: one demo request this week, a busy reader, counts past the clips.
+  { email: "ops@acme.example", employees: 80, job_title: "Operations Manager", source: "organic", events: { demo_request: { count_7d: 1 }, page_view: { count_30d: 12 } } },
+  { email: "eve@gmail.com", events: { demo_request: { count_7d: 5 }, page_view: { count_30d: 4000 }, email_click: { count_30d: "7" } } },
 ];
 
 const f4 = (x: number) => x.toFixed(4);
@@ -43,6 +46,11 @@ function effectRows(manifest: Manifest): string[] {
   for (const s of Object.keys(g.source)) if (s !== "organic") rows.push([`source ${s} (vs organic)`, g.source[s]! - g.source.organic!, w(`source=${s}`) - w("source=organic")]);
   for (const i of Object.keys(g.industry)) if (i !== "other") rows.push([`industry ${i} (vs other)`, g.industry[i]! - g.industry.other!, w(`industry=${i}`) - w("industry=other")]);
   for (const c of Object.keys(g.country)) rows.push([`country ${c} (vs the rest)`, g.country[c]!, w(`country=${c.toLowerCase()}`)]);
+  rows.push(
+    ["per demo request in 7 days (events.demo_request.count_7d, at most 2)", g.signals.demoRequest7d, w("demo_requests_7d") / std("demo_requests_7d")],
+    ["per unit of ln(1 + page views in 30 days) (events.page_view.count_30d)", g.signals.perLogPageViews30d, w("page_views_30d_log") / std("page_views_30d_log")],
+    ["per email click in 30 days (events.email_click.count_30d, at most 3)", g.signals.emailClick30d, w("email_clicks_30d") / std("email_clicks_30d")],
+  );
   return rows.map(([name, truth, learned]) => `| ${name} | ${f2(truth)} | ${f2(learned)} |`);
 }
 
@@ -73,6 +81,7 @@ supports \`platt\` and \`isotonic\` for models that need them.)
 | Brier | ${n("brier")} |
 | ECE (10 bins) | ${n("ece")} |
 | positive rate | ${n("positiveRate")} |
+| share of leads with signal events before the decision | ${n("withSignalsShare")} |
 
 Training positive rate: ${f4(m.training!.positiveRate as number)}.
 

@@ -111,16 +111,23 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
     rows("fairness", out, ([field, s]) => [field, s.value, s.n, fmt(s.aeRate), { text: fmt(s.disparateImpact, 2) + (s.lowSample ? " (few)" : ""), className: s.disparateImpact !== null && s.disparateImpact < 0.8 && !s.lowSample ? "level-warn" : "" }, fmt(s.meanProbability), fmt(s.observedRate)]);
   }
 
+  function webhooks(w) {
+    rows("webhooks", w.data, (h) => [h.id, h.teamId, h.url, h.format, h.enabled ? "yes" : "off", h.delivered, h.pending,
+      { text: String(h.dead), className: h.dead > 0 ? "level-alert" : "" },
+      { text: h.successRate === null ? "—" : fmt(h.successRate * 100, 1) + "%", className: h.successRate !== null && h.successRate < 0.95 ? "level-warn" : h.successRate === null ? "" : "level-ok" },
+      fmt(h.attemptsPerDelivery, 2), h.lastDeliveredAt, h.lastError ? h.lastError.at + " " + h.lastError.message : null]);
+  }
+
   async function load() {
     const days = $("days").value;
     const q = "?days=" + encodeURIComponent(days);
     $("status").textContent = "Loading…";
     try {
-      const [r, d, c, o, f] = await Promise.all([
+      const [r, d, c, o, f, w] = await Promise.all([
         api("/v1/admin/reports/routing" + q), api("/v1/admin/reports/drift"), api("/v1/admin/reports/calibration" + q),
-        api("/v1/admin/reports/ops" + q), api("/v1/admin/reports/fairness" + q),
+        api("/v1/admin/reports/ops" + q), api("/v1/admin/reports/fairness" + q), api("/v1/admin/webhooks/health"),
       ]);
-      routing(r); drift(d); calibration(c); ops(o); fairness(f);
+      routing(r); drift(d); calibration(c); ops(o); fairness(f); webhooks(w);
       $("status").textContent = "Updated " + new Date().toLocaleTimeString() + " · " + r.decisions + " decisions";
       document.body.dataset.loaded = "true";
     } catch (err) {

@@ -49,6 +49,7 @@ export const dashboardPage = () => html`<!doctype html>
   <section><h2>Model versions</h2><div class="scroll"><table id="models"><thead><tr><th>version</th><th>status</th><th>created</th><th>activated</th></tr></thead><tbody></tbody></table>
     <h2>Activations and rollbacks</h2><table id="model-events"><thead><tr><th>at</th><th>change</th><th>version</th><th>by</th><th>reason</th></tr></thead><tbody></tbody></table></div></section>
   <section class="wide"><h2>Fairness: AE routing by segment</h2><div class="scroll"><table id="fairness"><thead><tr><th>field</th><th>segment</th><th>leads</th><th>AE rate</th><th>disparate impact</th><th>mean p</th><th>observed</th></tr></thead><tbody></tbody></table></div></section>
+  <section class="wide"><h2>Webhook delivery health (last 24 h)</h2><div class="scroll"><table id="webhooks"><thead><tr><th>subscription</th><th>team</th><th>url</th><th>shape</th><th>on</th><th>delivered</th><th>in flight</th><th>dead</th><th>success</th><th>attempts / delivery</th><th>last delivered</th><th>last error</th></tr></thead><tbody></tbody></table></div></section>
   <section class="wide"><h2>Recent decisions</h2><div class="scroll"><table id="recent"><thead><tr><th>at</th><th>lead</th><th>outcome</th><th>tier</th><th>rep</th><th>p</th><th>model</th><th>policy</th><th>reason</th></tr></thead><tbody></tbody></table></div></section>
 </main>
 <script src="/dashboard/chart.umd.js"></script>

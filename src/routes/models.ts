@@ -13,11 +13,13 @@ import { sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { planRollback, planTransition, type Plan } from "../scoring/lifecycle.ts";
 import { ManifestSchema } from "../scoring/manifest.ts";
+import { servedModelFamilies } from "../scoring/families.ts";
 import { invalidateRegistry } from "../scoring/model-store.ts";
 import { createSession, runWorkerBatch } from "../scoring/ort.ts";
 import { registerModel } from "../scoring/registry.ts";
 import { validateModel } from "../scoring/validate-model.ts";
 import { ModelStatusBody, ReasonBody } from "../schemas/admin.ts";
+import { enqueueModelActivated } from "../webhooks/emit.ts";
 
 /** A registry row as the API shows it (the manifest's bulky parts left out of lists). */
 function view(row: ModelRow, full = false) {
@@ -57,6 +59,7 @@ async function applyPlan(c: { env: Env; get(key: "token"): { name: string } }, n
   ]);
   await db.batch(writes as [(typeof writes)[number], ...(typeof writes)[number][]]);
   invalidateRegistry();
+  for (const ch of plan.changes) if (ch.to === "active") await enqueueModelActivated(c.env, name, ch.version);
   return plan.changes;
 }
 
@@ -82,6 +85,10 @@ export const modelsApi = new Hono<AppEnv>()
     }
     checkShape({ manifest: rawManifest }, { ...MANIFEST_BOUNDS, maxDepth: MANIFEST_BOUNDS.maxDepth + 1 });
     const manifest = parseOrThrow(ManifestSchema, rawManifest);
+    const served = await servedModelFamilies(c.env, getDb(c.env.DB));
+    if (!served.includes(manifest.name)) {
+      throw new ApiError("validation_failed", `manifest.name "${manifest.name}" is not a model family this router serves (${served.join(", ")}): retrain or rename it with --name ${served[0]}`);
+    }
     const sha = await sha256Hex(bytes);
     if (sha !== manifest.sha256) throw new ApiError("validation_failed", `model: sha256 ${sha} does not match the manifest's ${manifest.sha256}`);
     let session;

@@ -1,7 +1,6 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../app-env.ts";
-import { DEMO_SITE } from "../db/seed.ts";
 
 const layout = (title: string, body: ReturnType<typeof html>) => html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -15,6 +14,9 @@ const layout = (title: string, body: ReturnType<typeof html>) => html`<!doctype 
   .hp { position: absolute; left: -10000px; }
 </style></head><body>${body}</body></html>`;
 
+/** The demo site key (scripts/setup/demo/sites.csv): its allowed origins are the router's own. */
+const DEMO_SITE_KEY = "pk_demo";
+
 /** The demo page: a plain HTML form (no JavaScript needed) posting straight to the router. */
 export const pages = new Hono<AppEnv>()
   .get("/", (c) =>
@@ -22,10 +24,10 @@ export const pages = new Hono<AppEnv>()
       layout(
         "Talk to sales — lead router demo",
         html`<h1>Talk to sales</h1>
-<p>This form posts to <code>POST /v1/leads</code> as a real website would: site key <code>${DEMO_SITE.id}</code>,
+<p>This form posts to <code>POST /v1/leads</code> as a real website would: site key <code>${DEMO_SITE_KEY}</code>,
 a honeypot field, and a redirect back to a thank-you page.</p>
 <form method="post" action="/v1/leads">
-  <input type="hidden" name="site_key" value="${DEMO_SITE.id}">
+  <input type="hidden" name="site_key" value="${DEMO_SITE_KEY}">
   <div class="hp" aria-hidden="true"><label>Leave this empty <input name="_hp" tabindex="-1" autocomplete="off"></label></div>
   <label for="email">Work email</label><input id="email" name="email" type="email" required>
   <label for="name">Name</label><input id="name" name="name">

@@ -20,6 +20,7 @@ import { tierForProbability } from "./policy.ts";
 import { reviewReasons } from "./review.ts";
 import { rulesOnlyReason } from "./rules-only.ts";
 import { executePlan } from "./route.ts";
+import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
 /** What the API returns about a decision. */
 export type DecisionSummary = {
@@ -196,6 +197,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
     if (options.waitUntil) options.waitUntil(confirmed);
     else await confirmed;
   }
+  await enqueueDecisionEvent(env, lead, decision, score?.reasons ?? [], options);
   return {
     id: decision.id,
     outcome,

@@ -8,6 +8,7 @@ import { reps } from "../db/schema.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/hashing.ts";
 import { capsOf, confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
+import { enqueueManualDecisionEvent } from "../webhooks/emit.ts";
 import type { CandidateTrace } from "./route.ts";
 
 /** Who did what by hand, and why: kept in the decision's reason, its lineage and the audit log. */
@@ -83,6 +84,7 @@ export async function assignByHand(env: Env, db: Db, current: DecisionRow, repId
   }
   await confirmSlot(env, repId, current.leadId).catch(() => undefined);
   if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
+  await enqueueManualDecisionEvent(env, current, result);
   return result;
 }
 
@@ -90,5 +92,6 @@ export async function assignByHand(env: Env, db: Db, current: DecisionRow, repId
 export async function sendToNurture(env: Env, db: Db, current: DecisionRow, act: ManualAct, extra: Extra = () => []): Promise<ManualResult> {
   const result = await writeManual(db, current, { outcome: "nurture", repId: null, queue: null }, act, [], extra);
   if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
+  await enqueueManualDecisionEvent(env, current, result);
   return result;
 }

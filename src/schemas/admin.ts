@@ -28,3 +28,6 @@ export const ModelStatusBody = z.object({
   to: z.enum(["staged", "shadow", "active", "retired"]),
   reason: z.string().trim().min(1).max(500),
 });
+
+/** `POST /v1/bootstrap`: the first admin token's name (the body may be empty). */
+export const BootstrapBody = z.object({ name: z.string().trim().min(1).max(100).default("first admin") }).default({ name: "first admin" });

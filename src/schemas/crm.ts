@@ -26,4 +26,6 @@ export const OutcomesBatch = z.object({ outcomes: z.array(OutcomeSchema).min(1).
 export const ExportQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/).default("0").transform(Number),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
+  /** Days after a lead's decision in which an opportunity or win makes it a positive (see src/training/horizon-labels.ts). */
+  horizonDays: z.coerce.number().int().min(1).max(3650).default(90),
 });

@@ -122,3 +122,23 @@ export function computeFeatures(specs: readonly FeatureSpec[], payload: unknown)
   }
   return Float32Array.from(out);
 }
+
+const EMAIL_TRANSFORMS = new Set(["email_domain", "is_free_email"]);
+
+/**
+ * The part of a payload a feature spec reads: one flat key per source (`events.demo_request.count_7d`
+ * included), nothing else. Where every spec reading a source looks only at an email's domain, the local
+ * part is replaced by `x`. Golden vectors are stored this way, so an artifact never carries a value the
+ * model does not read (a CRM export's names, phone numbers, other columns) and `computeFeatures` still
+ * gives the same row.
+ */
+export function specPayload(specs: readonly FeatureSpec[], payload: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const source of new Set(specs.map((s) => s.source))) {
+    const value = readPath(payload, source);
+    if (value === undefined) continue;
+    const domainOnly = specs.filter((s) => s.source === source).every((s) => EMAIL_TRANSFORMS.has(s.transform));
+    out[source] = domainOnly && typeof value === "string" && value.includes("@") ? `x@${value.slice(value.lastIndexOf("@") + 1)}` : value;
+  }
+  return out;
+}

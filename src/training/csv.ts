@@ -98,12 +98,19 @@ function where(row: number, line: number, column?: string): string {
 export function parseCsv(text: string, options: CsvOptions = {}): { header: string[]; rows: CsvRow[] } {
   if (text.trim() === "") throw new CsvError("empty file: no header row", 0, 1);
   let header: string[] = [];
+  // Spreadsheet exports often end every line with a comma: unnamed columns at the end of the header are
+  // dropped, provided every row leaves them empty.
+  let trailing = 0;
   const rows: CsvRow[] = [];
   const numeric = new Set(options.numericColumns ?? []);
   const blank: RawRecord[] = [];
   for (const rec of records(text, (k, row) => (row === 0 ? undefined : header[k]))) {
     if (header.length === 0) {
       header = rec.fields.map((h) => h.trim());
+      while (header.length > 1 && header.at(-1) === "") {
+        header.pop();
+        trailing++;
+      }
       checkHeader(header, options);
       continue;
     }
@@ -114,6 +121,14 @@ export function parseCsv(text: string, options: CsvOptions = {}): { header: stri
     }
     if (blank.length > 0) ragged(blank[0]!, rows.length + 1, header);
     const rowNumber = rows.length + 1;
+    if (trailing > 0 && rec.fields.length > header.length && rec.fields.length <= header.length + trailing) {
+      const extra = rec.fields.slice(header.length);
+      const k = extra.findIndex((f) => f.trim() !== "");
+      if (k >= 0) {
+        throw new CsvError(`${where(rowNumber, rec.line)}: column ${header.length + k + 1} has no name in the header but holds "${extra[k]}" (name the column, or delete the value)`, rowNumber, rec.line);
+      }
+      rec.fields.length = header.length;
+    }
     if (rec.fields.length !== header.length) ragged(rec, rowNumber, header);
     const out: CsvRow = {};
     header.forEach((name, k) => {
@@ -125,7 +140,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): { header: stri
       const t = cell.trim();
       if (t === "") out[name] = null;
       else if (NUMBER.test(t)) out[name] = Number(t);
-      else throw new CsvError(`${where(rowNumber, rec.line, name)}: expected a number, got "${cell}"`, rowNumber, rec.line, name);
+      else throw new CsvError(`${where(rowNumber, rec.line, name)}: expected a number, got "${cell}" (fix the cell, leave it empty for the spec's default, or make the feature a category)`, rowNumber, rec.line, name);
     });
     rows.push(out);
   }
@@ -136,16 +151,16 @@ export function parseCsv(text: string, options: CsvOptions = {}): { header: stri
 function checkHeader(header: string[], options: CsvOptions): void {
   const seen = new Set<string>();
   header.forEach((h, k) => {
-    if (h === "") throw new CsvError(`header (line 1): column ${k + 1} has no name`, 0, 1);
-    if (seen.has(h)) throw new CsvError(`header (line 1): column "${h}" appears twice`, 0, 1, h);
+    if (h === "") throw new CsvError(`header (line 1): column ${k + 1} has no name (name it, or delete the column)`, 0, 1);
+    if (seen.has(h)) throw new CsvError(`header (line 1): column "${h}" appears twice (rename one of them)`, 0, 1, h);
     seen.add(h);
   });
   const list = header.join(", ");
   if (options.labelColumn !== undefined && !seen.has(options.labelColumn)) {
-    throw new CsvError(`header (line 1): missing label column "${options.labelColumn}" (columns: ${list})`, 0, 1, options.labelColumn);
+    throw new CsvError(`header (line 1): missing label column "${options.labelColumn}" (columns: ${list}; pass --label with one of them)`, 0, 1, options.labelColumn);
   }
   for (const c of [...(options.numericColumns ?? []), ...(options.requiredColumns ?? [])]) {
-    if (!seen.has(c)) throw new CsvError(`header (line 1): missing column "${c}" that the feature spec reads (columns: ${list})`, 0, 1, c);
+    if (!seen.has(c)) throw new CsvError(`header (line 1): missing column "${c}" that the feature spec reads (columns: ${list}; fix the spec's source or the file)`, 0, 1, c);
   }
 }
 

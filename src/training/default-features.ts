@@ -20,6 +20,11 @@ export const DEFAULT_FEATURES_UNSCALED: readonly FeatureSpec[] = [
   { name: "industry", source: "industry", type: "category", transform: "lower", categories: [...INDUSTRIES], default: "" },
   // Lower-cased so "us" and "US" match; the tail of other countries is the baseline.
   { name: "country", source: "country", type: "category", transform: "lower", categories: COUNTRIES.map((c) => c.toLowerCase()), default: "" },
+  // Signal aggregates as of the decision (src/signals/aggregates.ts): a new event re-scores a waiting lead.
+  // The clips are the ground truth's caps; page views are long-tailed, so log1p and a clip at ln(1 + 150).
+  { name: "demo_requests_7d", source: "events.demo_request.count_7d", type: "number", transform: "none", default: 0, clip: [0, GROUND_TRUTH.signals.demoRequestCap] },
+  { name: "page_views_30d_log", source: "events.page_view.count_30d", type: "number", transform: "log1p", default: 0, clip: [0, 5.02] },
+  { name: "email_clicks_30d", source: "events.email_click.count_30d", type: "number", transform: "none", default: 0, clip: [0, GROUND_TRUTH.signals.emailClickCap] },
 ];
 
 /**

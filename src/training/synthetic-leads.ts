@@ -7,7 +7,7 @@ import { gaussian, mulberry32 } from "./rng.ts";
  * (model-artifacts/default/GROUND_TRUTH.md). Bump the version whenever the draw or the truth changes:
  * it is part of a trained model's data lineage.
  */
-export const GENERATOR_VERSION = "synthetic-b2b-leads/2";
+export const GENERATOR_VERSION = "synthetic-b2b-leads/3";
 
 export const INDUSTRIES = ["software", "finance", "healthcare", "manufacturing", "retail", "education", "other"] as const;
 /** ISO 3166-1 alpha-2 codes with their own effect; leads also come from a tail of other countries. */
@@ -28,11 +28,24 @@ export const GROUND_TRUTH = {
   industry: { software: 0.5, finance: 0.3, healthcare: 0.1, manufacturing: 0.2, retail: -0.2, education: -0.6, other: -0.1 } as Record<string, number>,
   /** Countries not listed (and a missing country) add 0. */
   country: { US: 0.15, GB: 0.1, DE: 0, FR: -0.1, IN: -0.3, BR: -0.2, AU: 0.05, CA: 0.1 } as Record<string, number>,
+  /**
+   * Signal aggregates as of the decision (src/signals/aggregates.ts): per demo request in the last 7 days
+   * (at most `demoRequestCap` count), per unit of ln(1 + page views in 30 days), per email click in 30
+   * days (at most `emailClickCap`). A lead without events has 0 of each.
+   */
+  signals: { demoRequest7d: 1.5, demoRequestCap: 2, perLogPageViews30d: 0.25, emailClick30d: 0.3, emailClickCap: 3 },
   /** Per-lead N(0, noiseSd) on the log-odds: what no form field explains. */
   noiseSd: 0.5,
 };
 
-export type SyntheticLead = { payload: Record<string, unknown>; label: 0 | 1; trueProbability: number };
+/** The signal aggregates a synthetic lead had when it was scored, nested as live scoring reads them. */
+export type SyntheticSignals = { events: Record<string, { count_7d?: number; count_30d?: number }> };
+
+/**
+ * `payload` is the form as posted; `signals` the engagement seen by the time it was scored. `featureInput`
+ * of a synthetic lead is `{ ...payload, events: signals.events }`, what live scoring computes features from.
+ */
+export type SyntheticLead = { payload: Record<string, unknown>; signals: SyntheticSignals; label: 0 | 1; trueProbability: number };
 
 type Weighted<T> = readonly (readonly [T, number])[];
 const FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivan", "Jo", "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya"];
@@ -57,9 +70,10 @@ function pickWeighted<T>(items: Weighted<T>, rand: () => number): T {
   return items[items.length - 1]![0];
 }
 
-/** True conversion log-odds of a payload under the ground truth, without the noise term. */
-export function trueLogOdds(p: Record<string, unknown>): number {
+/** True conversion log-odds of a payload (and its signals) under the ground truth, without the noise term. */
+export function trueLogOdds(p: Record<string, unknown>, signals: SyntheticSignals = { events: {} }): number {
   const g = GROUND_TRUTH;
+  const e = signals.events;
   const employees = Number(p.employees ?? Number.NaN);
   const size = Number.isFinite(employees) && String(p.employees).trim() !== "" ? Math.max(0, employees) : g.missingEmployees;
   const pages = Number(p.pages_viewed ?? 0);
@@ -72,7 +86,10 @@ export function trueLogOdds(p: Record<string, unknown>): number {
     (g.seniority[seniorityOf(String(p.job_title ?? ""))] ?? 0) +
     (g.source[String(p.source ?? "").toLowerCase()] ?? 0) +
     (g.industry[String(p.industry ?? "").toLowerCase()] ?? 0) +
-    (g.country[String(p.country ?? "")] ?? 0)
+    (g.country[String(p.country ?? "")] ?? 0) +
+    g.signals.demoRequest7d * Math.min(g.signals.demoRequestCap, e.demo_request?.count_7d ?? 0) +
+    g.signals.perLogPageViews30d * Math.log1p(e.page_view?.count_30d ?? 0) +
+    g.signals.emailClick30d * Math.min(g.signals.emailClickCap, e.email_click?.count_30d ?? 0)
   );
 }
 
@@ -108,14 +125,29 @@ function drawPayload(i: number, rand: () => number): Record<string, unknown> {
   return payload;
 }
 
+/**
+ * Engagement before the decision: demo requests in the last week (more likely after a form demo request),
+ * page views and email clicks in the last month. Drawn from its own stream, so the form payloads are the
+ * same as generator version 2 drew.
+ */
+function drawSignals(payload: Record<string, unknown>, rand: () => number): SyntheticSignals {
+  const events: SyntheticSignals["events"] = {};
+  if (rand() < (payload.demo_requested === true ? 0.35 : 0.06)) events.demo_request = { count_7d: rand() < 0.8 ? 1 : 2, count_30d: 2 };
+  if (rand() < 0.5) events.page_view = { count_30d: 1 + Math.floor(-Math.log(Math.max(rand(), 1e-9)) * 4) };
+  if (rand() < 0.25) events.email_click = { count_30d: 1 + Math.floor(rand() * 3) };
+  return { events };
+}
+
 /** `count` labelled leads, reproducible from `seed` on every machine. */
 export function generateLeads(count: number, seed: number): SyntheticLead[] {
   const rand = mulberry32(seed);
+  const signalRand = mulberry32(seed ^ 0x5eed);
   const out: SyntheticLead[] = [];
   for (let i = 0; i < count; i++) {
     const payload = drawPayload(i, rand);
-    const p = sigmoid(trueLogOdds(payload) + GROUND_TRUTH.noiseSd * gaussian(rand));
-    out.push({ payload, label: rand() < p ? 1 : 0, trueProbability: p });
+    const signals = drawSignals(payload, signalRand);
+    const p = sigmoid(trueLogOdds(payload, signals) + GROUND_TRUTH.noiseSd * gaussian(rand));
+    out.push({ payload, signals, label: rand() < p ? 1 : 0, trueProbability: p });
   }
   return out;
 }

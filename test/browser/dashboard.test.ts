@@ -1,50 +1,29 @@
 /**
- * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core): the Worker
- * runs on 127.0.0.1 through wrangler's programmatic dev server with fresh local storage, seeded and fed
- * real leads, outcomes and a monitoring run; the test then reads what every chart drew.
+ * The dashboard in a real headless Chromium (found as browser tooling finds it, driven by playwright-core):
+ * a bare router on 127.0.0.1 is set up from the demo folder the way `npm start` does it, fed real leads,
+ * outcomes and a monitoring run; the test then reads what every chart drew. Skipped without a Chromium.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { unstable_startWorker } from "wrangler";
-import { readModelDir } from "../../scripts/lib/default-model.ts";
-import { openLocalStorage } from "../../scripts/lib/local-wrangler.ts";
-import { CHROMIUM } from "./install-chromium.ts";
-import { goOffline } from "../../scripts/lib/offline-env.ts";
-import { getDb } from "../../src/db/client.ts";
-import { seedDefaults } from "../../src/db/seed.ts";
+import { runSetup } from "../../scripts/lib/setup/run.ts";
 import { DEFAULT_POLICY } from "../../src/routing/policy.ts";
 import { generateLeads } from "../../src/training/synthetic-leads.ts";
+import { startBareRouter, type BareRouter } from "../node/bare-router.ts";
+import { findChromium, HOW_TO_GET_CHROMIUM } from "./find-chromium.ts";
 
-const ADMIN = "lr_browser_admin";
-const CRM = "lr_browser_crm";
+const CHROMIUM = findChromium();
+if (!CHROMIUM) console.warn(HOW_TO_GET_CHROMIUM);
 const LEADS = 24;
 
-type Worker = Awaited<ReturnType<typeof unstable_startWorker>>;
-let worker: Worker | undefined;
+let ADMIN = "";
+let CRM = "";
+let router: BareRouter | undefined;
 let browser: BrowserContext | undefined;
 let base = "";
 const dirs: string[] = [];
-
-async function seedStorage(persist: string) {
-  // The dev server keeps its state under <persist>/v3.
-  const { db, models, dispose } = await openLocalStorage(join(persist, "v3"));
-  try {
-    for (const m of await readD1Migrations("migrations")) await db.batch(m.queries.map((q) => db.prepare(q)));
-    await seedDefaults(getDb(db), models, {
-      model: readModelDir(),
-      tokens: [
-        { name: "browser admin", secret: ADMIN, scopes: ["admin"], teamId: null },
-        { name: "browser crm", secret: CRM, scopes: ["crm:read", "crm:write"], teamId: "demo" },
-      ],
-    });
-  } finally {
-    await dispose();
-  }
-}
 
 async function send(path: string, token: string | null, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers }, body: JSON.stringify(body) });
@@ -53,14 +32,13 @@ async function send(path: string, token: string | null, body: unknown, headers: 
 }
 
 beforeAll(async () => {
-  goOffline();
-  process.env.WRANGLER_LOG ??= "error";
-  const persist = mkdtempSync(join(tmpdir(), "lr-dashboard-state-"));
-  dirs.push(persist);
-  await seedStorage(persist);
-  worker = await unstable_startWorker({ config: "wrangler.toml", dev: { server: { hostname: "127.0.0.1", port: 0 }, inspector: false, persist, watch: false, liveReload: false, logLevel: "warn" } });
-  await worker.ready;
-  base = (await worker.url).origin;
+  if (!CHROMIUM) return;
+  router = await startBareRouter();
+  base = router.base;
+  const setup = await runSetup({ url: base, token: router.bootstrap, dir: "scripts/setup/demo" });
+  expect(setup.problems).toEqual([]);
+  ADMIN = setup.adminToken!;
+  CRM = setup.crmTokens[0]!.secret;
 
   // Real traffic: leads through the API, outcomes from the CRM, then a monitoring run (drift checks
   // need at least minSamples leads; 20 is the least a policy may set).
@@ -72,6 +50,8 @@ beforeAll(async () => {
     if (i % 2 === 0) await send("/v1/outcomes", CRM, { id: `o${i}`, leadId, type: i % 4 === 0 ? "opportunity_created" : "lost", occurredAt: new Date().toISOString() });
   }
   await send("/v1/admin/monitoring/run", ADMIN, {});
+  // A subscription, switched off so nothing is sent, to show in the webhook health table.
+  await send("/v1/admin/webhooks", ADMIN, { teamId: "demo", url: "https://hooks.example.com/crm", events: ["decision.assigned"], enabled: false });
 
   const profile = mkdtempSync(join(tmpdir(), "lr-dashboard-chromium-"));
   dirs.push(profile);
@@ -84,11 +64,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await worker?.dispose();
+  await router?.dispose();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-describe("dashboard in headless Chromium", () => {
+describe.skipIf(!CHROMIUM)("dashboard in headless Chromium", () => {
   it("asks for a token, then draws every chart with data and fills the tables", async () => {
     const page = await browser!.newPage();
     const offsite: string[] = [];
@@ -129,6 +109,7 @@ describe("dashboard in headless Chromium", () => {
     expect(await page.textContent("#models tbody")).toContain("active");
     expect(await page.$$eval("#fairness tbody tr", (rows) => rows.length)).toBeGreaterThan(3);
     expect(await page.textContent("#calibration-summary")).toMatch(/12 leads with outcomes/);
+    expect(await page.$$eval("#webhooks tbody tr td", (cells) => cells.map((c) => c.textContent))).toEqual(expect.arrayContaining(["demo", "https://hooks.example.com/crm", "json", "off"]));
     expect(offsite).toEqual([]);
     await page.close();
   });

@@ -74,4 +74,14 @@ describe("CSV reader", () => {
   it("rejects duplicate header names", () => {
     expect(errorOf("age,age,output\n1,2,no\n").message).toMatch(/column "age" appears twice/);
   });
+
+  it("drops an unnamed empty last column (a trailing comma on every line)", () => {
+    const { header, rows } = parseCsv("age,job,output,\n41,x,yes,\n42,y,no\n", OPTS);
+    expect(header).toEqual(["age", "job", "output"]);
+    expect(rows).toEqual([{ age: 41, job: "x", output: "yes" }, { age: 42, job: "y", output: "no" }]);
+  });
+
+  it("refuses a value under an unnamed last column, naming the row and the fix", () => {
+    expect(errorOf("age,job,output,\n41,x,yes,oops\n").message).toMatch(/row 1 \(line 2\): column 4 has no name in the header but holds "oops" \(name the column, or delete the value\)/);
+  });
 });

@@ -64,4 +64,34 @@ describe("trainModel", () => {
       });
     });
   }
+
+  it("keeps only the values the spec reads in golden vectors, never the raw row", async () => {
+    const data = rows(1500, 2).map((r, i) => ({ ...r, email: `person${i}@corp${i % 7}.example`, full_name: `Person ${i}`, phone: "+44 20 7946 0000" }));
+    const features: FeatureSpec[] = [...SPEC, { name: "corporate", source: "email", type: "boolean", transform: "is_free_email", default: false }];
+    const { manifest } = await trainModel({ rows: data, features, label: "output", algorithm: "logistic_regression", name: "t", version: "1", createdAt: "2026-01-01T00:00:00.000Z" });
+    for (const g of manifest.golden) {
+      expect(Object.keys(g.payload).sort()).toEqual(["age", "email", "plan"]);
+      expect(g.payload.email).toMatch(/^x@corp\d\.example$/);
+    }
+    expect(JSON.stringify(manifest)).not.toMatch(/Person \d|person\d|\+44/);
+  });
+
+  it("with algorithm auto, fits both and keeps the one with the lower validation log loss, reporting both", async () => {
+    const { manifest } = await trainModel({ rows: rows(2000, 3), features: SPEC, label: "output", positive: "yes", algorithm: "auto", gbdt: { rounds: 30, maxDepth: 3 }, name: "t", version: "1", createdAt: "2026-01-01T00:00:00.000Z" });
+    const sel = manifest.training!.selection as { algorithm: string; candidates: Record<string, { validationLogLoss: number }> };
+    const { gbdt, logistic_regression: lr } = sel.candidates;
+    expect(gbdt!.validationLogLoss).toBeGreaterThan(0);
+    expect(lr!.validationLogLoss).toBeGreaterThan(0);
+    expect(sel.algorithm).toBe(gbdt!.validationLogLoss < lr!.validationLogLoss ? "gbdt" : "logistic_regression");
+    expect(manifest.algorithm).toBe(sel.algorithm);
+  });
+
+  it("reads dotted column names as whole CSV columns, the way data:export writes signal features", async () => {
+    const data = rows(1500, 4).map((r) => ({ ...r, "events.demo_request.count_7d": r.output === "yes" ? 1 : 0 }));
+    const features: FeatureSpec[] = [...SPEC, { name: "demos", source: "events.demo_request.count_7d", type: "number", transform: "none", default: 0 }];
+    const { manifest } = await trainModel({ rows: data, features, label: "output", algorithm: "logistic_regression", name: "t", version: "1", createdAt: "2026-01-01T00:00:00.000Z" });
+    expect((manifest.metrics as { auc: number }).auc).toBeGreaterThan(0.99);
+    expect(Object.keys(manifest.golden[0]!.payload)).toContain("events.demo_request.count_7d");
+  });
 });
+

@@ -1,12 +1,17 @@
 import { eq } from "drizzle-orm";
-import { createToken, type Scope } from "../lib/auth.ts";
-import { sha256Hex } from "../lib/hashing.ts";
-import { DEFAULT_POLICY } from "../routing/policy.ts";
-import type { Manifest } from "../scoring/manifest.ts";
-import { registerModel } from "../scoring/registry.ts";
-import type { Db } from "./client.ts";
-import { apiTokens, models, policies, reps, sites, teams } from "./schema.ts";
+import { createToken, type Scope } from "../src/lib/auth.ts";
+import { sha256Hex } from "../src/lib/hashing.ts";
+import { DEFAULT_POLICY } from "../src/routing/policy.ts";
+import type { Manifest } from "../src/scoring/manifest.ts";
+import { registerModel } from "../src/scoring/registry.ts";
+import type { Db } from "../src/db/client.ts";
+import { apiTokens, models, policies, reps, sites, teams } from "../src/db/schema.ts";
 
+/**
+ * The workers tests' fixture: the demo folder's team, reps, site and policy (scripts/setup/demo, which
+ * `npm start` and deployed routers apply over HTTP with `npm run setup`), written straight into D1 so each
+ * test starts from them in milliseconds. test/node/setup-files.test.ts checks the two stay the same.
+ */
 export const DEMO_TEAM = { id: "demo", name: "Demo inbound team" };
 
 /** The demo reps `npm start` seeds: two AEs and three SDRs with mixed caps and timezones. */
