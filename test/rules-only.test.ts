@@ -52,6 +52,14 @@ describe("a team's rules-only switch", () => {
     expect(((await again.json()) as ErrorJson).error.code).toBe("conflict");
   });
 
+  it("cannot be flipped for another team by a team-bound admin token (404)", async () => {
+    expect((await admin("/v1/admin/teams/other", "PUT", { name: "Other" })).status).toBe(201);
+    const { secret } = (await (await admin("/v1/admin/tokens", "POST", { name: "other admin", scopes: ["admin"], teamId: "other" })).json()) as { secret: string };
+    const res = await call("/v1/admin/teams/demo/rules-only", { method: "PUT", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify({ enabled: true, reason: "not mine" }) });
+    expect(res.status).toBe(404);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM rules_only_switches").first("n")).toBe(0);
+  });
+
   it("is shown in the routing report the dashboard draws, and by its own GET", async () => {
     await flip(true, "shown on the dashboard");
     const report = (await (await admin("/v1/admin/reports/routing", "GET")).json()) as { rulesOnly: { teamId: string; reason: string }[] };

@@ -13,6 +13,12 @@ import { IdParam, RulesOnlyBody } from "../schemas/routing.ts";
 const view = (teamId: string, row: typeof rulesOnlySwitches.$inferSelect | undefined) =>
   row ? { teamId, enabled: true, reason: row.reason, setBy: row.setBy, setAt: new Date(row.setAt).toISOString() } : { teamId, enabled: false };
 
+/** The team exists and the token may act for it (a team-bound admin token: its own team only; else 404). */
+async function requireOwnTeam(tokenTeam: string | null, db: ReturnType<typeof getDb>, teamId: string): Promise<void> {
+  const known = (tokenTeam === null || tokenTeam === teamId) && (await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get());
+  if (!known) throw new ApiError("not_found", "no such team");
+}
+
 /**
  * A team's deliberate way back to plain rules: while the switch is on, the team's leads are routed on the
  * policy's rules alone (no model), each decision saying so in its lineage. Every flip is an audit row in
@@ -22,14 +28,14 @@ export const rulesOnlyApi = new Hono<AppEnv>()
   .get("/teams/:id/rules-only", async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const db = getDb(c.env.DB);
-    if (!(await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get())) throw new ApiError("not_found", "no such team");
+    await requireOwnTeam(c.get("token").teamId, db, teamId);
     return c.json(view(teamId, await db.select().from(rulesOnlySwitches).where(eq(rulesOnlySwitches.teamId, teamId)).get()));
   })
   .put("/teams/:id/rules-only", async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const { enabled, reason } = parseOrThrow(RulesOnlyBody, await readJson(c.req));
     const db = getDb(c.env.DB);
-    if (!(await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get())) throw new ApiError("not_found", "no such team");
+    await requireOwnTeam(c.get("token").teamId, db, teamId);
     const before = await db.select().from(rulesOnlySwitches).where(eq(rulesOnlySwitches.teamId, teamId)).get();
     if (Boolean(before) === enabled) throw new ApiError("conflict", `the rules-only switch of team ${teamId} is already ${enabled ? "on" : "off"}`);
     const actor = c.get("token").name;
