@@ -29,6 +29,7 @@ import { policiesApi } from "./routes/policies.ts";
 import { monitoringRunApi, reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
+import { rulesOnlyApi } from "./routes/rules-only.ts";
 import { webhooksApi } from "./routes/webhooks.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -47,8 +48,9 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use((c, next) => {
-  // Model uploads are the one body allowed to be large.
-  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.req.path === "/v1/events" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
+  // Model uploads are the one body allowed to be large; batches of events and outcomes (up to 500) the next.
+  const path = c.req.path;
+  const max = path === "/v1/models" ? c.env.MAX_MODEL_BYTES : path === "/v1/events" || path === "/v1/outcomes" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
   return bodyLimit({
     maxSize: Number(max),
     onError: () => {
@@ -80,6 +82,7 @@ app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
 app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
+app.route("/v1/admin", rulesOnlyApi);
 app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
 app.route("/v1/admin/reports", reportsApi);

@@ -3,6 +3,7 @@ import { getDb } from "./db/client.ts";
 import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
 import { decisions, leads, policies } from "./db/schema.ts";
+import { forgetOldSignatures } from "./intake/replay.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
 import { applyRetention } from "./privacy/retention.ts";
 import { decideLead } from "./routing/decide.ts";
@@ -97,6 +98,8 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       console.error("retention failed", err);
     }),
   );
+  // Signatures past twice the tolerance window can no longer be replayed (the timestamp check refuses them).
+  ctx.waitUntil(forgetOldSignatures(getDb(env.DB)).catch((err) => console.error("forgetting old signatures failed", err)));
   // Alerts opened or resolved since the last run go out to webhook subscribers.
   ctx.waitUntil(publishAlertChanges(env).catch((err) => console.error("alert webhooks failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.

@@ -7,6 +7,7 @@ import { seedDefaults } from "./seed.ts";
 import { invalidateDriftRuns } from "../src/monitoring/drift-check.ts";
 import { invalidateExperiments } from "../src/monitoring/experiments.ts";
 import { invalidatePolicy } from "../src/routing/policy-store.ts";
+import { invalidateRulesOnly } from "../src/routing/rules-only.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
 import { dropModelCaches } from "../src/scoring/model-store.ts";
 import { invalidateSites } from "../src/intake/sites.ts";
@@ -50,6 +51,7 @@ async function emptyRepCounters(): Promise<void> {
       runInDurableObject(env.REP_CAPACITY.getByName(id), async (_object, state) => {
         state.storage.sql.exec("DELETE FROM reservations");
         state.storage.sql.exec("DELETE FROM daily");
+        state.storage.sql.exec("DELETE FROM fair");
         await state.storage.deleteAlarm();
       }),
     ),
@@ -66,6 +68,7 @@ beforeEach(async () => {
   invalidateDriftRuns();
   invalidateSites();
   invalidateTeamSettings();
+  invalidateRulesOnly();
   forgetCapacityHints();
   invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {

@@ -75,6 +75,11 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
       { label: "held", data: load.map((l) => l.held), backgroundColor: "#ffc48a" },
       { label: "max open", data: load.map((l) => l.maxOpen), backgroundColor: "#b0b7c3" },
     ] } }, load.length);
+    // A team routing on rules alone by choice is the first thing an operator should see.
+    $("rules-only-summary").textContent = r.rulesOnly.length ? r.rulesOnly.length + " team(s) routing on rules only, no model" : "Every team routes with the model (no rules-only switch on).";
+    $("rules-only-summary").className = r.rulesOnly.length ? "level-warn" : "level-ok";
+    rows("rules-only", r.rulesOnly, (s) => [s.teamId, s.setAt, s.setBy, s.reason]);
+    rows("shares", r.shares, (s) => [s.teamId, s.role, s.repId, s.weight, s.assigned, fmt(s.share * 100, 1) + "%", fmt(s.weightShare * 100, 1) + "%"]);
     rows("models", r.models.versions, (v) => [v.version, v.status, v.createdAt, v.activatedAt]);
     rows("model-events", r.models.events.slice().reverse(), (e) => [e.at, e.action, e.version, e.actor, e.reason]);
     rows("recent", r.recent, (d) => [d.at, d.leadId, d.outcome, d.tier, d.repId, fmt(d.probability), d.lineage.model || "rules", d.lineage.policyVersion, d.reason + (d.fallbackReason ? " [" + d.fallbackReason + "]" : "")]);

@@ -36,9 +36,12 @@ export const dashboardPage = () => html`<!doctype html>
   <span id="status" role="status">Enter an admin token (or a team's token).</span>
 </header>
 <main>
+  <section class="wide" id="rules-only-section"><h2>Rules-only switches</h2><p id="rules-only-summary"></p>
+    <table id="rules-only"><thead><tr><th>team</th><th>since</th><th>by</th><th>reason</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Score distribution</h2><div class="chart"><canvas id="chart-score" data-chart></canvas></div></section>
   <section><h2>Routing by tier</h2><div class="chart"><canvas id="chart-tiers" data-chart></canvas></div></section>
   <section><h2>Routing by rep</h2><div class="chart"><canvas id="chart-reps" data-chart></canvas></div></section>
+  <section><h2>Shares against weights</h2><div class="scroll"><table id="shares"><thead><tr><th>team</th><th>pool</th><th>rep</th><th>weight</th><th>assigned</th><th>share</th><th>weight share</th></tr></thead><tbody></tbody></table></div></section>
   <section><h2>Rep load now against capacity</h2><div class="chart"><canvas id="chart-load" data-chart></canvas></div></section>
   <section><h2>Drift over time (PSI)</h2><p id="drift-latest"></p><div class="chart"><canvas id="chart-drift" data-chart></canvas></div></section>
   <section><h2>Drift by feature (latest check)</h2><div class="chart"><canvas id="chart-drift-features" data-chart></canvas></div></section>

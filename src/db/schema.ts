@@ -217,21 +217,26 @@ export const territories = sqliteTable("territories", {
 });
 
 /** Known accounts: a lead whose email domain matches goes to the account's owner first. */
-export const accounts = sqliteTable("accounts", {
-  /** Normalised domain (lower case, no `www.`). */
-  domain: text("domain").primaryKey(),
-  name: text("name").notNull(),
-  teamId: text("team_id").notNull(),
-  ownerRepId: text("owner_rep_id"),
-  /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
-  strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
-  /** Account context the scorer can read (`account.*` feature sources); added in 0001_signals. */
-  industry: text("industry"),
-  employees: integer("employees"),
-  arr: real("arr"),
-  territoryId: text("territory_id"),
-  createdAt: createdAt(),
-});
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    /** The account's team: a domain is an id the client chooses, so it is unique per team (0002_trust). */
+    teamId: text("team_id").notNull(),
+    /** Normalised domain (lower case, no `www.`). */
+    domain: text("domain").notNull(),
+    name: text("name").notNull(),
+    ownerRepId: text("owner_rep_id"),
+    /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
+    strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
+    /** Account context the scorer can read (`account.*` feature sources); added in 0001_signals. */
+    industry: text("industry"),
+    employees: integer("employees"),
+    arr: real("arr"),
+    territoryId: text("territory_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.domain] })],
+);
 
 /** A website (or server) allowed to post leads, with the team its leads go to. */
 export const sites = sqliteTable("sites", {
@@ -299,15 +304,16 @@ export const submissions = sqliteTable(
 export const outcomes = sqliteTable(
   "outcomes",
   {
-    id: text("id").primaryKey(),
+    /** The lead's team: an outcome id is the CRM's, unique per team, never across teams (0002_trust). */
+    teamId: text("team_id").notNull(),
+    id: text("id").notNull(),
     leadId: text("lead_id").notNull(),
     type: text("type", { enum: ["contacted", "opportunity_created", "won", "lost"] }).notNull(),
     amount: real("amount"),
     occurredAt: integer("occurred_at").notNull(),
-    teamId: text("team_id").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("outcomes_lead_idx").on(t.leadId)],
+  (t) => [primaryKey({ columns: [t.teamId, t.id] }), index("outcomes_lead_idx").on(t.leadId)],
 );
 
 /**

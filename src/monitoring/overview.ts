@@ -3,6 +3,7 @@ import { getDb } from "../db/client.ts";
 import { auditLog, models, reps } from "../db/schema.ts";
 import { readSnapshots } from "../capacity/capacity-client.ts";
 import { auc, brier, histogramWithEdges } from "../training/metrics.ts";
+import { weightShares } from "./shares.ts";
 import { countBy } from "./stats.ts";
 import { decisionsInWindow, outcomesInWindow, type WindowRow } from "./window.ts";
 
@@ -11,7 +12,11 @@ const SCORE_EDGES = Array.from({ length: 21 }, (_, i) => i / 20);
 /** Score distribution, routing by tier and rep, recent decisions: the current decisions of [from, to] (optionally one team's). */
 export async function routingOverview(env: Env, from: number, to: number, teamId: string | null = null) {
   const db = getDb(env.DB);
-  const rows = (await decisionsInWindow(db, from, to, 5_000, teamId)).filter((r) => r.isCurrent);
+  const [window, teamReps] = await Promise.all([
+    decisionsInWindow(db, from, to, 5_000, teamId),
+    db.select().from(reps).where(teamId === null ? isNull(reps.deletedAt) : and(isNull(reps.deletedAt), eq(reps.teamId, teamId))),
+  ]);
+  const rows = window.filter((r) => r.isCurrent);
   const scored = rows.flatMap((r) => (r.probability === null ? [] : [r.probability]));
   return {
     from: new Date(from).toISOString(),
@@ -22,6 +27,8 @@ export async function routingOverview(env: Env, from: number, to: number, teamId
     byOutcome: countBy(rows, (r) => r.outcome),
     byRep: countBy(rows.filter((r) => r.repId), (r) => r.repId!),
     byMode: countBy(rows, (r) => r.mode),
+    /** Each rep's share of its pool's assignments next to its share of the pool's weight. */
+    shares: weightShares(rows, teamReps),
     recent: rows.slice(0, 25).map(recentView),
   };
 }

@@ -42,9 +42,10 @@ export const decisions = new Hono<AppEnv>()
     const version = modelVersion ?? decision.modelVersion;
     // A rules-only decision names no model: another version is looked up in the lead's team's family.
     const model = version ? await getModelVersion(c.env, decision.modelName ?? (await familyForTeam(c.env, decision.teamId)), version) : undefined;
-    if (version && !model) throw new ApiError("not_found", `no model version ${version}`);
+    // A version the client names must exist (422 naming the field); one the lineage names that is gone is a 404.
+    if (version && !model) throw modelVersion ? new ApiError("validation_failed", `modelVersion: no model version ${version}`) : new ApiError("not_found", `no model version ${version}`);
     const policy = await getPolicyVersion(c.env, policyVersion ?? decision.policyVersion);
-    if (!policy) throw new ApiError("not_found", `no policy version ${policyVersion}`);
+    if (!policy) throw policyVersion !== undefined ? new ApiError("validation_failed", `policyVersion: no policy version ${policyVersion}`) : new ApiError("not_found", `no policy version ${decision.policyVersion}`);
     // Reps the original never considered are read as they are now (only another policy can reach them).
     const team = await teamFacts(db, decision.teamId);
     const { snapshots } = policyVersion !== undefined ? await readSnapshots(c.env, team.reps) : { snapshots: new Map() };

@@ -10,6 +10,7 @@ import { parseOrThrow } from "../lib/validate.ts";
 import { readLeadBody, type LeadBody } from "../intake/body.ts";
 import { consentOf } from "../intake/consent.ts";
 import { claimKey, completeKey, releaseKey } from "../intake/idempotency.ts";
+import { isReplayedSignature, rememberSignature, replayRefused } from "../intake/replay.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
@@ -20,7 +21,7 @@ import { LeadInputSchema } from "../schemas/lead.ts";
 type Ctx = Context<AppEnv>;
 
 /** Who posted: the site, and whether the post was signed by one of its servers. */
-async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; signed: boolean }> {
+async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; signed: boolean; signature?: string }> {
   const key = c.req.header("x-site-key") ?? c.req.query("site") ?? body.fields.site_key;
   if (typeof key !== "string" || key === "") {
     throw new ApiError("unauthorized", "name the site: `X-Site-Key` header, `site` query parameter or `site_key` field");
@@ -31,7 +32,7 @@ async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; si
   if (signature !== undefined) {
     const check = await verifySignature(signature, body.raw, site.signingSecrets);
     if (!check.ok) throw new ApiError("unauthorized", `bad ${SIGNATURE_HEADER}: ${check.reason}`);
-    return { site, signed: true };
+    return { site, signed: true, signature: check.signature };
   }
   if (site.requireSignature) throw new ApiError("unauthorized", `this site only accepts posts signed with ${SIGNATURE_HEADER}`);
   const origin = c.req.header("origin");
@@ -67,7 +68,7 @@ export const leads = new Hono<AppEnv>()
   .post("/", async (c) => {
     const t0 = performance.now();
     const body = await readLeadBody(c.req.raw);
-    const { site, signed } = await authenticate(c, body);
+    const { site, signed, signature } = await authenticate(c, body);
     await rateLimit(c, site, signed);
     if (!signed && site.turnstileSecret) {
       const token = body.fields["cf-turnstile-response"];
@@ -112,8 +113,11 @@ export const leads = new Hono<AppEnv>()
         },
         site.dedupeWindowSeconds * 1000,
         newId("sub"),
-        factReads?.reads,
-      );
+        // A signed post's signature rides in the same batch: a replay fails it, storing nothing.
+        [...(factReads?.reads ?? []), ...(signature ? [rememberSignature(db, site.id, signature)] : [])],
+      ).catch((err) => {
+        throw isReplayedSignature(err) ? replayRefused() : err;
+      });
       let status: 200 | 201 | 202;
       let payload: Record<string, unknown>;
       if (!stored.stored) {

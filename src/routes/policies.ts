@@ -8,6 +8,7 @@ import { leads, policies } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canConfigure, existingScopedTeam } from "../lib/team-scope.ts";
+import { requireTeam } from "../lib/references.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { getActivePolicy, getPolicyRecord, invalidatePolicy, policyHistory, policyScope } from "../routing/policy-store.ts";
 import { simulatePolicy } from "../routing/simulate.ts";
@@ -74,11 +75,11 @@ export const policiesApi = new Hono<AppEnv>()
     // The team whose reps the simulation plans against: a team-bound token simulates its own team only.
     const teamId = (await existingScopedTeam(getDb(c.env.DB), c.get("token"), typeof raw?.teamId === "string" ? raw.teamId : c.req.query("team"))) ?? body.teamId;
     const db = getDb(c.env.DB);
-    const stored = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(inArray(leads.id, part))) : [];
-    // Another team's lead answers like an unknown one.
-    const mine = stored.filter((l) => c.get("token").teamId === null || l.teamId === c.get("token").teamId);
+    await requireTeam(db, teamId);
+    // Only the team's leads: another team's lead id is as unknown as a made-up one.
+    const mine = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(and(inArray(leads.id, part), eq(leads.teamId, teamId)))) : [];
     const missing = (body.leadIds ?? []).filter((id) => !mine.some((l) => l.id === id));
-    if (missing.length) throw new ApiError("validation_failed", `leadIds: unknown ${missing.slice(0, 5).join(", ")}`);
+    if (missing.length) throw new ApiError("validation_failed", `leadIds: no lead ${missing.slice(0, 5).join(", ")} in team ${teamId}`);
     const posted = (body.leads ?? []).map((raw, i) => {
       const parsed = LeadInputSchema.safeParse(raw);
       if (!parsed.success) throw new ApiError("validation_failed", `leads.${i}: ${parsed.error.issues[0]?.message}`);

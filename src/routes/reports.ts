@@ -13,6 +13,7 @@ import { monitoringHistory } from "../monitoring/history.ts";
 import { modelTimeline, repLoad, routingOverview, shadowReport } from "../monitoring/overview.ts";
 import { decisionsInWindow, latestPerLead, outcomesInWindow } from "../monitoring/window.ts";
 import { getActivePolicy } from "../routing/policy-store.ts";
+import { rulesOnlySwitchesOn } from "../routing/rules-only.ts";
 import { FairnessQuery, ReportQuery } from "../schemas/governance.ts";
 import { familyForTeam } from "../scoring/team-family.ts";
 
@@ -73,8 +74,16 @@ export const reportsApi = new Hono<AppEnv>()
   .get("/routing", async (c) => {
     const { from, to } = parseOrThrow(ReportQuery, c.req.query());
     const { team, family } = await teamOf(c);
-    const [overview, load, models] = await Promise.all([routingOverview(c.env, from, to, team), repLoad(c.env, team), modelTimeline(c.env, family ?? c.env.MODEL_NAME)]);
-    return c.json({ team, ...overview, repLoad: load, models });
+    const [overview, load, models, switches] = await Promise.all([
+      routingOverview(c.env, from, to, team),
+      repLoad(c.env, team),
+      modelTimeline(c.env, family ?? c.env.MODEL_NAME),
+      rulesOnlySwitchesOn(getDb(c.env.DB)),
+    ]);
+    const rulesOnly = switches
+      .filter((s) => team === null || s.teamId === team)
+      .map((s) => ({ teamId: s.teamId, reason: s.reason, setBy: s.setBy, setAt: new Date(s.setAt).toISOString() }));
+    return c.json({ team, ...overview, repLoad: load, models, rulesOnly });
   })
   .get("/shadow", async (c) => {
     const { from, to } = parseOrThrow(ReportQuery, c.req.query());

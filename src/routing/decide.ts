@@ -18,6 +18,7 @@ import { availabilityOf } from "./availability.ts";
 import { planRoute, type PlanInput } from "./plan.ts";
 import { tierForProbability } from "./policy.ts";
 import { reviewReasons } from "./review.ts";
+import { rulesOnlyReason } from "./rules-only.ts";
 import { executePlan } from "./route.ts";
 import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
@@ -82,6 +83,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   const t0 = performance.now();
   const db = getDb(env.DB);
   const payload = lead.payload as Record<string, unknown>;
+  const switchedToRules = rulesOnlyReason(env, lead.teamId); // a team's deliberate rules-only switch (see ./rules-only.ts)
   const [models, { version: policyVersion, policy }, facts] = await Promise.all([
     // A running experiment may put the lead under a challenger model or another policy version.
     liveModelsForLead(env, lead.id, lead.teamId),
@@ -107,7 +109,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   const skewGuard = driftGuard || !models.active ? null : await skewGuardReason(db, policy.guardrail, lead.teamId);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
-    signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
+    (await switchedToRules) ?? signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
     models.shadow && !signalError ? scoreOrError(models.shadow, input) : Promise.resolve(undefined),
   ]);
   const score = typeof scored === "string" ? null : scored;

@@ -45,6 +45,8 @@ export type PlannedCandidate = {
   loadRatio: number;
   /** Free to take the lead as far as the plan can tell (status, hours, room in the snapshot). */
   available: boolean;
+  /** Among the equals: the floor the rep's fair-share clock is lifted to when it takes the lead (./rank.ts). */
+  fairFloor?: number;
   why?: string;
 };
 
@@ -130,16 +132,17 @@ export function planRoute(input: PlanInput): RoutePlan {
       waiting.push({ repId: r.id, stage, expectedValue: 0, loadRatio: 0, available: false, why: a.available ? "capacity unknown" : a.why });
     }
     const ranked = rankCandidates(
-      known.map((r) => ({ repId: r.id, weight: r.weight, winRateFactor: r.winRateFactor, snapshot: input.snapshots.get(r.id)! })),
+      known.map((r) => ({ repId: r.id, weight: r.weight, winRateFactor: r.winRateFactor, snapshot: input.snapshots.get(r.id)!, atWork: availabilityOf(r, input.now).available })),
       p,
       dealValue,
       policy.loadPenalty,
+      policy.fairness,
     );
     const facts = new Map(reps.map((r) => [r.id, r]));
     for (const c of ranked) {
       const a = availabilityOf(facts.get(c.repId)!, input.now);
       const room = hasRoom(c.snapshot);
-      const planned = { repId: c.repId, stage, expectedValue: c.expectedValue, loadRatio: c.loadRatio };
+      const planned = { repId: c.repId, stage, expectedValue: c.expectedValue, loadRatio: c.loadRatio, ...(c.fairFloor === undefined ? {} : { fairFloor: c.fairFloor }) };
       if (a.available && room) ready.push({ ...planned, available: true });
       else waiting.push({ ...planned, available: false, why: a.available ? "at capacity" : a.why });
     }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_DRIFT_SETTINGS, DriftSettingsSchema } from "../monitoring/drift-settings.ts";
 import { readPath } from "../scoring/features.ts";
 import { GuardrailSchema } from "./guardrail.ts";
+import { DEFAULT_FAIRNESS } from "./rank.ts";
 import { ReviewRulesSchema } from "./review.ts";
 
 const Tier = z.object({
@@ -62,6 +63,8 @@ export const PolicySchema = z
      * (nurture), it goes to this tier instead (e.g. an SDR tier: a person follows up). null is off.
      */
     withoutConsentTier: z.string().min(1).nullable().default(null),
+    /** Who counts as equals, among whom leads go in proportion to the reps' weights (see ./rank.ts). */
+    fairness: z.object({ evBand: z.number().min(0).max(1) }).default(DEFAULT_FAIRNESS),
   })
   .superRefine((p, ctx) => {
     const names = new Set(p.tiers.map((t) => t.name));
@@ -97,6 +100,7 @@ export const DEFAULT_POLICY: Policy = {
   review: null,
   guardrail: null,
   withoutConsentTier: null,
+  fairness: DEFAULT_FAIRNESS,
 };
 
 /** The tier of a scored lead: the highest threshold its probability reaches. */

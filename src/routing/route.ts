@@ -37,7 +37,7 @@ export async function executePlan(
   for (const trace of traces) {
     if (!trace.available) continue;
     try {
-      const res = await reserveSlot(env, trace.repId, leadId, capsOf(reps.get(trace.repId)!), ttlMs);
+      const res = await reserveSlot(env, trace.repId, leadId, capsOf(reps.get(trace.repId)!), ttlMs, { weight: trace.facts.weight, floor: trace.fairFloor });
       if (res.ok) {
         trace.result = "reserved";
         return { repId: trace.repId, candidates: traces };

@@ -41,7 +41,8 @@ export async function simulatePolicy(env: Env, db: Db, policy: Policy, teamId: s
     const pick = plan.candidates.find((c) => c.available) ?? null;
     if (pick) {
       const s = working.get(pick.repId)!;
-      working.set(pick.repId, { ...s, held: s.held + 1, today: s.today + 1 });
+      const weight = facts.find((f) => f.id === pick.repId)!.weight;
+      working.set(pick.repId, { ...s, held: s.held + 1, today: s.today + 1, vtime: Math.max(s.vtime ?? 0, pick.fairFloor ?? -Infinity) + 1 / weight });
     }
     return {
       ref: lead.ref,

@@ -80,3 +80,6 @@ export const SimulateBody = z
 export const ReplayBody = z
   .object({ modelVersion: z.string().min(1).max(64).optional(), policyVersion: z.number().int().min(0).optional() })
   .default({});
+
+/** Turn a team's rules-only switch on or off; the reason is required either way (it is audited). */
+export const RulesOnlyBody = z.object({ enabled: z.boolean(), reason: z.string().trim().min(1).max(500) });

@@ -157,4 +157,19 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium", () => {
     expect(await page.$$eval("canvas[data-points]", (c) => c.length)).toBe(0);
     await page.close();
   });
+  it("shows a team's rules-only switch while it is on", async () => {
+    const flip = (enabled: boolean) =>
+      fetch(`${base}/v1/admin/teams/demo/rules-only`, { method: "PUT", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ enabled, reason: "browser check of the switch" }) });
+    expect((await flip(true)).status).toBe(200);
+    const page = await browser!.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#token", ADMIN);
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.$$eval("#rules-only tbody tr", (rows) => rows.length)).toBe(1);
+    expect(await page.textContent("#rules-only tbody")).toContain("browser check of the switch");
+    expect(await page.textContent("#rules-only-summary")).toMatch(/1 team\(s\) routing on rules only/);
+    await page.close();
+    expect((await flip(false)).status).toBe(200);
+  });
 });
