@@ -17,10 +17,11 @@ Usage: npm run model:upload -- <dir> --dry-run
        npm run model:upload -- <dir> --url <router> --token <admin token> [--to shadow|active] [--reason "..."]
 
 <dir> holds model.onnx and manifest.json (as npm run model:train writes them). Both forms first validate
-the model in Node, offline, with the Worker's own checks: the manifest's schema, a family the router
-serves (${servedFamily()}, MODEL_NAME in wrangler.toml), the sha256, onnxruntime-web loading the graph,
-input and output names and widths, and every golden vector reproducing. A scikit-learn ZipMap output is
-rewritten into a tensor first.
+the model in Node, offline, with the Worker's own checks: the manifest's schema, the sha256,
+onnxruntime-web loading the graph, input and output names and widths, and every golden vector
+reproducing. A scikit-learn ZipMap output is rewritten into a tensor first. The model's name is its
+family: the default family is ${servedFamily()} (MODEL_NAME in wrangler.toml); any other name is said
+offline and taken by the router only if a team names it as its model family.
 
   --dry-run             validate only: no router, no token, nothing uploaded
   --url <router>        the router (default http://127.0.0.1:8787, what npm start runs)

@@ -15,6 +15,7 @@ import { auditApi } from "./routes/audit.ts";
 import { bootstrapApi } from "./routes/bootstrap.ts";
 import { decisions } from "./routes/decisions.ts";
 import { docs } from "./routes/docs.ts";
+import { erasuresApi } from "./routes/erasures.ts";
 import { eventsApi } from "./routes/events.ts";
 import { experimentsApi } from "./routes/experiments.ts";
 import { exportsApi } from "./routes/exports.ts";
@@ -25,9 +26,10 @@ import { modelsApi } from "./routes/models.ts";
 import { outcomesApi } from "./routes/outcomes.ts";
 import { pages } from "./routes/pages.ts";
 import { policiesApi } from "./routes/policies.ts";
-import { reportsApi } from "./routes/reports.ts";
+import { monitoringRunApi, reportsApi } from "./routes/reports.ts";
 import { reviewsApi } from "./routes/reviews.ts";
 import { routingAdmin } from "./routes/routing-admin.ts";
+import { rulesOnlyApi } from "./routes/rules-only.ts";
 import { webhooksApi } from "./routes/webhooks.ts";
 
 const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -46,8 +48,9 @@ export const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use((c, next) => {
-  // Model uploads are the one body allowed to be large.
-  const max = c.req.path === "/v1/models" ? c.env.MAX_MODEL_BYTES : c.req.path === "/v1/events" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
+  // Model uploads are the one body allowed to be large; batches of events and outcomes (up to 500) the next.
+  const path = c.req.path;
+  const max = path === "/v1/models" ? c.env.MAX_MODEL_BYTES : path === "/v1/events" || path === "/v1/outcomes" ? c.env.MAX_EVENTS_BYTES : c.env.MAX_BODY_BYTES;
   return bodyLimit({
     maxSize: Number(max),
     onError: () => {
@@ -67,6 +70,9 @@ app.route("/v1/outcomes", outcomesApi);
 app.route("/v1/events", eventsApi);
 app.route("/v1/reviews", reviewsApi);
 app.route("/v1/reports", kpisApi);
+// The same reports for team-bound tokens (their own team only); registered after the KPIs, which check their own token.
+app.use("/v1/reports/*", requireScope("crm:read", "review:write"));
+app.route("/v1/reports", reportsApi);
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
 // The one door into a router with no admin token yet (BOOTSTRAP_TOKEN); it opens nothing else.
@@ -76,10 +82,13 @@ app.use("/v1/admin/*", requireScope("admin"));
 app.route("/v1/admin", adminApi);
 app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);
+app.route("/v1/admin", rulesOnlyApi);
 app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
-app.route("/v1/admin", reportsApi);
+app.route("/v1/admin/reports", reportsApi);
+app.route("/v1/admin", monitoringRunApi);
 app.route("/v1/admin", experimentsApi);
+app.route("/v1/admin", erasuresApi);
 app.route("/v1/admin", webhooksApi);
 app.route("/v1/exports", exportsApi);
 app.route("/v1/policies", policiesApi);

@@ -2,9 +2,12 @@ import { and, asc, eq, inArray, lt, ne } from "drizzle-orm";
 import { getDb } from "./db/client.ts";
 import { setCrmStatus } from "./db/decisions.ts";
 import { markAttemptFailed, pendingLeads } from "./db/leads.ts";
-import { decisions, leads } from "./db/schema.ts";
+import { decisions, leads, policies } from "./db/schema.ts";
+import { forgetOldSignatures } from "./intake/replay.ts";
 import { runMonitoring } from "./monitoring/checks.ts";
+import { applyRetention } from "./privacy/retention.ts";
 import { decideLead } from "./routing/decide-lead.ts";
+import { PolicySchema } from "./routing/policy.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
 import { publishAlertChanges } from "./webhooks/alert-events.ts";
@@ -30,18 +33,23 @@ export async function retryPendingLeads(env: Env, olderThanMs = RETRY_AFTER_MS):
 }
 
 /**
- * SLA: an assignment the CRM has not accepted within the policy's SLA goes to another rep. The old
+ * SLA: an assignment the CRM has not accepted within its team's policy's SLA goes to another rep. The old
  * decision stays in the history (crm_status `rejected`, note `sla breach`) and its slot is freed.
  */
 export async function rerouteSlaBreaches(env: Env, now = Date.now()): Promise<{ breached: number; rerouted: number }> {
   const db = getDb(env.DB);
-  const { policy } = await getActivePolicy(env);
-  const late = await db
+  // The shortest SLA of any active policy bounds the query; each decision is then held to its own team's.
+  const active = await db.select({ body: policies.body }).from(policies).where(eq(policies.status, "active"));
+  const shortest = Math.min((await getActivePolicy(env)).policy.slaMinutes, ...active.map((p) => PolicySchema.parse(p.body).slaMinutes));
+  const candidates = await db
     .select()
     .from(decisions)
-    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "assigned"), inArray(decisions.crmStatus, ["new", "acked"]), lt(decisions.createdAt, now - policy.slaMinutes * 60_000)))
+    .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "assigned"), inArray(decisions.crmStatus, ["new", "acked"]), lt(decisions.createdAt, now - shortest * 60_000)))
     .orderBy(asc(decisions.seq))
-    .limit(BATCH);
+    // Room for assignments past the shortest SLA but inside their own team's longer one.
+    .limit(BATCH * 4);
+  const late = [];
+  for (const d of candidates) if (late.length < BATCH && d.createdAt < now - (await getActivePolicy(env, d.teamId)).policy.slaMinutes * 60_000) late.push(d);
   let rerouted = 0;
   for (const d of late) {
     if (!(await setCrmStatus(db, d.id, "rejected", ["new", "acked"], "sla breach"))) continue;
@@ -84,6 +92,14 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
       await drainQueues(env);
     })(),
   );
+  // Retention: personal fields of leads older than their team's setting are masked.
+  ctx.waitUntil(
+    applyRetention(env).catch((err) => {
+      console.error("retention failed", err);
+    }),
+  );
+  // Signatures past twice the tolerance window can no longer be replayed (the timestamp check refuses them).
+  ctx.waitUntil(forgetOldSignatures(getDb(env.DB)).catch((err) => console.error("forgetting old signatures failed", err)));
   // Alerts opened or resolved since the last run go out to webhook subscribers.
   ctx.waitUntil(publishAlertChanges(env).catch((err) => console.error("alert webhooks failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.

@@ -15,7 +15,9 @@ describe("dashboard page", () => {
     expect(source.length).toBeGreaterThan(100_000);
     expect(source).toMatch(/Chart\.js v4\.6\.1/);
     const script = await (await call("/dashboard/dashboard.js")).text();
-    expect(script).toContain("/v1/admin/reports/routing");
+    expect(script).toContain("/v1/admin/reports");
+    expect(script).toContain("/v1/reports");
+    expect(html).toContain('id="team"');
     expect(script).not.toContain("innerHTML");
   });
 });

@@ -4,7 +4,7 @@ import { call, HOT_LEAD, postLead, type ErrorJson } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
 import { DAY, eventsToken, HOUR, iso, json, postEvents } from "./signal-helpers.ts";
 
-type Ingested = { stored: number; duplicates: string[]; events: { id: string; occurredAt: string; stored: boolean }[] };
+type Ingested = { stored: number; duplicates: string[]; conflicts: string[]; events: { id: string; occurredAt: string; stored: boolean; status: string }[] };
 
 const click = (id: string, email = "ann@acme.example", occurredAt = iso(HOUR)) => ({ id, type: "email_click", subject: { email }, occurredAt, properties: { campaign: "q4" }, source: "hubspot" });
 const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM signal_events").first("n")) as number;
@@ -22,7 +22,7 @@ describe("POST /v1/events", () => {
     const res = await postEvents({ events: [click("e1", "Ann@Acme.example", local)] }, token);
     expect(res.status).toBe(201);
     const body = (await res.json()) as Ingested;
-    expect(body.events).toEqual([{ id: "e1", occurredAt: new Date(utc).toISOString(), stored: true }]);
+    expect(body.events).toEqual([{ id: "e1", occurredAt: new Date(utc).toISOString(), stored: true, status: "stored" }]);
     const row = await env.DB.prepare("SELECT subject, occurred_at, source, ingested_at, ingested_by, type FROM signal_events WHERE id = 'e1'").first<Record<string, unknown>>();
     expect(row).toMatchObject({ subject: "ann@acme.example", occurred_at: utc, source: "hubspot", type: "email_click" });
     expect(row!.ingested_at).toBeGreaterThan(Date.now() - 60_000);
@@ -30,13 +30,14 @@ describe("POST /v1/events", () => {
   });
 
   it("stores a duplicate event id once, within a batch and across batches", async () => {
-    const first = (await (await postEvents({ events: [click("d1"), click("d2"), click("d1")] }, token)).json()) as Ingested;
+    const at = iso(HOUR);
+    const first = (await (await postEvents({ events: [click("d1", undefined, at), click("d2", undefined, at), click("d1", undefined, at)] }, token)).json()) as Ingested;
     expect(first.stored).toBe(2);
     expect(first.duplicates).toEqual(["d1"]);
-    const again = await postEvents({ events: [click("d2"), click("d3")] }, token);
+    const again = await postEvents({ events: [click("d2", undefined, at), click("d3", undefined, at)] }, token);
     expect(again.status).toBe(201);
     expect(((await again.json()) as Ingested).duplicates).toEqual(["d2"]);
-    const replay = await postEvents({ events: [click("d3")] }, token);
+    const replay = await postEvents({ events: [click("d3", undefined, at)] }, token);
     expect(replay.status).toBe(200);
     expect(await count()).toBe(3);
   });
@@ -114,6 +115,7 @@ describe("who may post events", () => {
   });
 
   it("keeps the same event id of two teams apart", async () => {
+    await call("/v1/admin/teams/other", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Other" }) });
     const other = await eventsToken("other");
     expect((await postEvents({ events: [click("same")] }, token)).status).toBe(201);
     expect((await postEvents({ events: [click("same")] }, other)).status).toBe(201);

@@ -48,11 +48,25 @@ describe("rankCandidates", () => {
     );
   });
 
-  it("orders available reps by expected value, highest first", () => {
+  it("puts the equals first, then orders the other available reps by expected value, highest first", () => {
     fc.assert(
       fc.property(candidates, p, (cs, prob) => {
-        const evs = rankCandidates(cs, prob, 10_000, 0.5).filter((r) => r.available).map((r) => r.expectedValue);
+        const available = rankCandidates(cs, prob, 10_000, 0.5).filter((r) => r.available);
+        const flags = available.map((r) => r.equal);
+        expect(flags).toEqual([...flags].sort((a, b) => Number(b) - Number(a)));
+        const evs = available.filter((r) => !r.equal).map((r) => r.expectedValue);
         for (let i = 1; i < evs.length; i++) expect(evs[i - 1]!).toBeGreaterThanOrEqual(evs[i]!);
+      }),
+    );
+  });
+
+  it("counts as equals exactly the reps with room whose value is within the band of the best", () => {
+    fc.assert(
+      fc.property(candidates, p, fc.double({ min: 0, max: 1, noNaN: true }), (cs, prob, evBand) => {
+        const ranked = rankCandidates(cs, prob, 10_000, 0.5, { evBand });
+        const value = (r: RankInput) => prob * 10_000 * r.winRateFactor;
+        const best = Math.max(0, ...ranked.filter((r) => r.available).map(value));
+        for (const r of ranked) expect(r.equal).toBe(r.available && value(r) >= best * (1 - evBand));
       }),
     );
   });

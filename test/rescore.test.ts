@@ -1,7 +1,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { postLead } from "./helpers.ts";
-import { activateLinearModel, DEMO_SIGNAL_FEATURES, eventsToken, HOUR, iso, postEvents } from "./signal-helpers.ts";
+import { call, postLead } from "./helpers.ts";
+import { TOKENS } from "./setup.ts";
+import { activateLinearModel, DEMO_SIGNAL_FEATURES, eventsToken, HOUR, iso, json, postEvents } from "./signal-helpers.ts";
 
 type Decision = { id: string; outcome: string; tier: string; repId: string | null; reason: string };
 type Rescored = { rescored: { leadId: string; from: string; outcome: string; decisionId: string | null }[] };
@@ -50,6 +51,7 @@ describe("re-scoring on a new signal", () => {
   it("does not re-score on a duplicate event, nor a lead another team owns", async () => {
     await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
     const { lead: l } = await lead("dup@acme.example");
+    await call("/v1/admin/teams/other", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Other" }) });
     const other = await eventsToken("other");
     expect(((await (await postEvents({ events: [demo("d", "dup@acme.example")] }, other)).json()) as Rescored).rescored).toEqual([]);
     const token = await eventsToken();

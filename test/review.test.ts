@@ -132,6 +132,7 @@ describe("a manager resolves a hold", () => {
     expect((await post(`/v1/reviews/${decision.id}/send-back`, {}, manager)).status).toBe(422);
     expect((await post(`/v1/reviews/dec_nope/approve`, {}, manager)).status).toBe(404);
     expect((await post(`/v1/reviews/${decision.id}/approve`, {}, TOKENS.crm)).status).toBe(403);
+    await call("/v1/admin/teams/other", { method: "PUT", headers: { authorization: `Bearer ${TOKENS.admin}`, "content-type": "application/json" }, body: JSON.stringify({ name: "Other" }) });
     const res = await post("/v1/admin/tokens", { name: "other manager", scopes: ["review:write"], teamId: "other" }, TOKENS.admin);
     const otherManager = ((await res.json()) as { secret: string }).secret;
     expect((await post(`/v1/reviews/${decision.id}/approve`, {}, otherManager)).status).toBe(404);

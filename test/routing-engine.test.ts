@@ -135,7 +135,7 @@ describe("policies", () => {
     const everyoneNurture = { ...DEFAULT_POLICY, tiers: [{ name: "nurture", minProbability: 0, pool: null }], rules: [], ruleOnlyTier: "nurture", escalation: null };
     expect((await post("/v1/policies", { policy: everyoneNurture, reason: "pause routing" })).status).toBe(201);
     expect((await lead(HOT_LEAD)).decision.outcome).toBe("nurture");
-    expect(await (await post("/v1/policies/rollback", { reason: "resume" })).json()).toEqual({ active: 1, previous: 2 });
+    expect(await (await post("/v1/policies/rollback", { reason: "resume" })).json()).toEqual({ team: null, active: 1, previous: 2 });
     expect((await lead(HOT_LEAD)).decision.outcome).toBe("assigned");
     const audit = await env.DB.prepare("SELECT action, entity_id AS v, reason FROM audit_log WHERE entity_type = 'policy' ORDER BY id").all();
     expect(audit.results).toEqual([

@@ -44,6 +44,7 @@ async function emptyRepCounters(): Promise<void> {
       runInDurableObject(env.REP_CAPACITY.getByName(id), async (_object, state) => {
         state.storage.sql.exec("DELETE FROM reservations");
         state.storage.sql.exec("DELETE FROM daily");
+        state.storage.sql.exec("DELETE FROM fair");
         await state.storage.deleteAlarm();
       }),
     ),

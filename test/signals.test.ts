@@ -128,6 +128,8 @@ describe("account context in live scoring", () => {
       [0.5, 0.1, 0.2, 0.3],
       -2,
     );
+    // An account's territory must be one of its team's.
+    await call("/v1/admin/territories/emea", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "EMEA", teamId: "demo" }) });
     const put = await call("/v1/admin/accounts/acme.example", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Acme", teamId: "demo", industry: "Retail", arr: 99_000, territoryId: "emea" }) });
     expect(put.status).toBe(201);
     await call("/v1/admin/accounts/gmail.com", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Not an account", teamId: "demo", arr: 1 }) });

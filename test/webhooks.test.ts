@@ -124,6 +124,8 @@ describe("webhook subscriptions API", () => {
 
   it("keeps a team-bound admin token to its own team's subscriptions", async () => {
     const sub = await subscribe();
+    // A token's team must exist (issue 15): create it first, as a real setup would.
+    expect((await admin("/v1/admin/teams/other", "PUT", { name: "Other" })).status).toBe(201);
     const created = await admin("/v1/admin/tokens", "POST", { name: "other admin", scopes: ["admin"], teamId: "other" });
     const { secret: otherAdmin } = (await created.json()) as { secret: string };
     expect((await admin(`/v1/admin/webhooks/${sub.id}`, "GET", undefined, env, otherAdmin)).status).toBe(404);
@@ -156,8 +158,8 @@ describe("webhook subscriptions API", () => {
     const header = r.posts[0]!.headers.get("lead-router-signature")!;
     expect(header.match(/v1=/g)).toHaveLength(2);
     const raw = new TextEncoder().encode(r.posts[0]!.body);
-    expect(await verifySignature(header, raw, [sub.secret])).toEqual({ ok: true });
-    expect(await verifySignature(header, raw, [fresh])).toEqual({ ok: true });
+    expect(await verifySignature(header, raw, [sub.secret])).toMatchObject({ ok: true });
+    expect(await verifySignature(header, raw, [fresh])).toMatchObject({ ok: true });
 
     const { secret: newest } = (await (await admin(`/v1/admin/webhooks/${sub.id}/rotate-secret`, "POST", { graceHours: 0 })).json()) as { secret: string };
     expect((await admin(`/v1/admin/webhooks/${sub.id}/deliveries/${id}/redeliver`, "POST", {}, q.env)).status).toBe(202);
@@ -165,7 +167,7 @@ describe("webhook subscriptions API", () => {
     const after = r.posts[1]!.headers.get("lead-router-signature")!;
     expect(after.match(/v1=/g)).toHaveLength(1);
     const rawAfter = new TextEncoder().encode(r.posts[1]!.body);
-    expect(await verifySignature(after, rawAfter, [newest])).toEqual({ ok: true });
+    expect(await verifySignature(after, rawAfter, [newest])).toMatchObject({ ok: true });
     expect(await verifySignature(after, rawAfter, [fresh])).toEqual({ ok: false, reason: "signature does not match" });
   });
 

@@ -18,7 +18,7 @@ export type PreparedModel = { bytes: Uint8Array; manifest: Manifest };
  * scikit-learn ZipMap output is rewritten into a tensor, onnxruntime-web loads it and the golden vectors
  * reproduce. Throws an Error with a one-line message when it is refused.
  */
-export async function prepareModel(dir: string, log: (line: string) => void = () => undefined, family = servedFamily()): Promise<PreparedModel> {
+export async function prepareModel(dir: string, log: (line: string) => void = () => undefined): Promise<PreparedModel> {
   for (const file of ["model.onnx", "manifest.json"]) if (!existsSync(`${dir}/${file}`)) throw new Error(`${dir}/${file}: no such file (is ${dir} a folder model:train wrote?)`);
   let json: unknown;
   try {
@@ -32,7 +32,10 @@ export async function prepareModel(dir: string, log: (line: string) => void = ()
     throw new Error(`${dir}/manifest.json: field "${issue.path.join(".") || "(root)"}": ${issue.message}`);
   }
   const manifest = parsed.data;
-  if (manifest.name !== family) throw new Error(`${dir}: the model's name is "${manifest.name}" but the router serves "${family}": retrain with --name ${family}`);
+  // The default family (MODEL_NAME) is known offline; a team's own family is known only to the router,
+  // which refuses (422) a family no team names.
+  const family = servedFamily();
+  if (manifest.name !== family) log(`note: "${manifest.name}" is not the default family "${family}": the router takes it only if a team names it as its model family (PUT /v1/admin/teams/:id), else retrain with --name ${family}`);
   let bytes: Uint8Array = new Uint8Array(readFileSync(`${dir}/model.onnx`));
   const sha = await sha256Hex(bytes);
   if (sha !== manifest.sha256) throw new Error(`${dir}/model.onnx: sha256 ${sha} does not match the manifest's ${manifest.sha256} (the files come from different runs?)`);

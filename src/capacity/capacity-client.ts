@@ -2,7 +2,7 @@ import type { RepRow } from "../db/routing-facts.ts";
 import { localDay } from "../lib/time.ts";
 import { registerCache } from "../lib/ttl-cache.ts";
 import { hasRoom } from "../routing/rank.ts";
-import type { CapacitySnapshot, RepCaps, ReserveResult } from "./rep-capacity.ts";
+import type { CapacitySnapshot, FairTag, RepCaps, ReserveResult } from "./rep-capacity.ts";
 
 /**
  * The one door to the reps' Durable Objects. It also keeps, per isolate, the counters each object last
@@ -18,7 +18,7 @@ export const HINT_TTL_MS = 1_000;
  */
 export const STALE_HINT_MS = 30_000;
 
-type Counters = Pick<CapacitySnapshot, "open" | "held" | "today" | "day">;
+type Counters = Pick<CapacitySnapshot, "open" | "held" | "today" | "day" | "vtime">;
 const hints = new Map<string, { at: number; counters: Counters }>();
 
 /** Forgets every hint (tests, and after bulk changes made outside this isolate). */
@@ -34,7 +34,7 @@ export function capsOf(rep: Pick<RepRow, "maxOpen" | "maxPerDay" | "timezone">):
 const stub = (env: Env, repId: string) => env.REP_CAPACITY.getByName(repId);
 
 function note(repId: string, s: Counters): void {
-  hints.set(repId, { at: Date.now(), counters: { open: s.open, held: s.held, today: s.today, day: s.day } });
+  hints.set(repId, { at: Date.now(), counters: { open: s.open, held: s.held, today: s.today, day: s.day, vtime: s.vtime ?? 0 } });
 }
 
 /** A hint at most `maxAgeMs` old as a snapshot against the rep's current caps, if there is one with room. */
@@ -83,8 +83,8 @@ export async function readSnapshots(
 }
 
 /** Holds a slot on the rep's object (see RepCapacity.reserve). */
-export async function reserveSlot(env: Env, repId: string, leadId: string, caps: RepCaps, ttlMs: number): Promise<ReserveResult> {
-  const res = await stub(env, repId).reserve(leadId, caps, ttlMs);
+export async function reserveSlot(env: Env, repId: string, leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag): Promise<ReserveResult> {
+  const res = await stub(env, repId).reserve(leadId, caps, ttlMs, fair);
   note(repId, res.after);
   return res;
 }

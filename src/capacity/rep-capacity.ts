@@ -16,7 +16,15 @@ export type CapacitySnapshot = {
   day: string;
   maxOpen: number;
   maxPerDay: number;
+  /**
+   * The rep's virtual finish time in weighted fair queueing (leads per unit of weight, lifted when the rep
+   * rejoins; see src/routing/rank.ts). Absent in snapshots recorded before it existed: read as 0.
+   */
+  vtime?: number;
 };
+
+/** What a reservation does to the rep's fair-share clock: vtime ← max(vtime, floor) + 1 / weight. */
+export type FairTag = { weight: number; floor?: number | undefined };
 
 /** `snapshot` is what the reservation was checked against; `after`, the counters it left behind. */
 export type ReserveResult =
@@ -45,11 +53,15 @@ export class RepCapacity extends DurableObject<Env> {
         day TEXT NOT NULL,
         created_at INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, count INTEGER NOT NULL)`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS fair (id INTEGER PRIMARY KEY CHECK (id = 1), vtime REAL NOT NULL)`);
     });
   }
 
-  /** Holds a slot for `leadId` if the rep is under both caps. Idempotent per lead. */
-  reserve(leadId: string, caps: RepCaps, ttlMs: number): ReserveResult {
+  /**
+   * Holds a slot for `leadId` if the rep is under both caps. Idempotent per lead. With `fair`, the rep's
+   * fair-share clock moves on in the same synchronous step (no extra storage round trip).
+   */
+  reserve(leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag): ReserveResult {
     const now = Date.now();
     const existing = this.sql.exec("SELECT status FROM reservations WHERE lead_id = ?", leadId).toArray();
     if (existing.length > 0) {
@@ -70,8 +82,10 @@ export class RepCapacity extends DurableObject<Env> {
       "INSERT INTO daily (day, count) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET count = count + 1",
       before.day,
     );
+    const vtime = fair ? Math.max(before.vtime ?? 0, fair.floor ?? -Infinity) + 1 / fair.weight : (before.vtime ?? 0);
+    if (fair) this.sql.exec("INSERT INTO fair (id, vtime) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET vtime = excluded.vtime", vtime);
     this.scheduleAlarm();
-    return { ok: true, snapshot: before, after: { ...before, held: before.held + 1, today: before.today + 1 } };
+    return { ok: true, snapshot: before, after: { ...before, held: before.held + 1, today: before.today + 1, vtime } };
   }
 
   /** Turns a hold into an open assignment (no expiry). False if the hold is gone (expired). */
@@ -109,6 +123,7 @@ export class RepCapacity extends DurableObject<Env> {
       )
       .one();
     const today = this.sql.exec<{ count: number }>("SELECT count FROM daily WHERE day = ?", day).toArray()[0];
+    const fair = this.sql.exec<{ vtime: number }>("SELECT vtime FROM fair WHERE id = 1").toArray()[0];
     return {
       open: counts.open,
       held: counts.held,
@@ -116,6 +131,7 @@ export class RepCapacity extends DurableObject<Env> {
       day,
       maxOpen: caps.maxOpen,
       maxPerDay: caps.maxPerDay,
+      vtime: fair?.vtime ?? 0,
     };
   }
 

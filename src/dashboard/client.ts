@@ -14,8 +14,27 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   async function api(path) {
     const res = await fetch(path, { headers: { authorization: "Bearer " + sessionStorage.getItem(KEY) } });
     const body = await res.json();
-    if (!res.ok) throw new Error(body && body.error ? body.error.message : "HTTP " + res.status);
+    if (!res.ok) throw Object.assign(new Error(body && body.error ? body.error.message : "HTTP " + res.status), { status: res.status });
     return body;
+  }
+
+  // An admin token reads /v1/admin/reports and picks a team; a team-bound token reads its own team's /v1/reports.
+  let base = null;
+  async function pickBase() {
+    const select = $("team");
+    try {
+      const { data } = await api("/v1/admin/teams");
+      const chosen = select.value;
+      select.replaceChildren(new Option("all teams", ""), ...data.map((t) => new Option(t.name + " (" + t.id + ")", t.id)));
+      select.value = data.some((t) => t.id === chosen) ? chosen : "";
+      select.disabled = false;
+      base = "/v1/admin/reports";
+    } catch (err) {
+      if (err.status !== 403) throw err;
+      select.replaceChildren(new Option("own team", ""));
+      select.disabled = true;
+      base = "/v1/reports";
+    }
   }
 
   function draw(id, config, points) {
@@ -56,6 +75,11 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
       { label: "held", data: load.map((l) => l.held), backgroundColor: "#ffc48a" },
       { label: "max open", data: load.map((l) => l.maxOpen), backgroundColor: "#b0b7c3" },
     ] } }, load.length);
+    // A team routing on rules alone by choice is the first thing an operator should see.
+    $("rules-only-summary").textContent = r.rulesOnly.length ? r.rulesOnly.length + " team(s) routing on rules only, no model" : "Every team routes with the model (no rules-only switch on).";
+    $("rules-only-summary").className = r.rulesOnly.length ? "level-warn" : "level-ok";
+    rows("rules-only", r.rulesOnly, (s) => [s.teamId, s.setAt, s.setBy, s.reason]);
+    rows("shares", r.shares, (s) => [s.teamId, s.role, s.repId, s.weight, s.assigned, fmt(s.share * 100, 1) + "%", fmt(s.weightShare * 100, 1) + "%"]);
     rows("models", r.models.versions, (v) => [v.version, v.status, v.createdAt, v.activatedAt]);
     rows("model-events", r.models.events.slice().reverse(), (e) => [e.at, e.action, e.version, e.actor, e.reason]);
     rows("recent", r.recent, (d) => [d.at, d.leadId, d.outcome, d.tier, d.repId, fmt(d.probability), d.lineage.model || "rules", d.lineage.policyVersion, d.reason + (d.fallbackReason ? " [" + d.fallbackReason + "]" : "")]);
@@ -114,13 +138,17 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   }
 
   async function load() {
-    const days = $("days").value;
-    const q = "?days=" + encodeURIComponent(days);
     $("status").textContent = "Loading…";
     try {
+      if (base === null) await pickBase();
+      const team = $("team").value;
+      const t = team ? "team=" + encodeURIComponent(team) : "";
+      const q = "?days=" + encodeURIComponent($("days").value) + (t ? "&" + t : "");
+      // Webhook health is an admin report; a team-bound token's dashboard shows none.
+      const health = base === "/v1/admin/reports" ? api("/v1/admin/webhooks/health").then((h) => ({ data: h.data.filter((x) => !team || x.teamId === team) })) : Promise.resolve({ data: [] });
       const [r, d, c, o, f, w] = await Promise.all([
-        api("/v1/admin/reports/routing" + q), api("/v1/admin/reports/drift"), api("/v1/admin/reports/calibration" + q),
-        api("/v1/admin/reports/ops" + q), api("/v1/admin/reports/fairness" + q), api("/v1/admin/webhooks/health"),
+        api(base + "/routing" + q), api(base + "/drift" + (t ? "?" + t : "")), api(base + "/calibration" + q),
+        api(base + "/ops" + q), api(base + "/fairness" + q), health,
       ]);
       routing(r); drift(d); calibration(c); ops(o); fairness(f); webhooks(w);
       $("status").textContent = "Updated " + new Date().toLocaleTimeString() + " · " + r.decisions + " decisions";
@@ -134,7 +162,10 @@ export const DASHBOARD_SCRIPT = String.raw`"use strict";
   $("auth").addEventListener("submit", (e) => {
     e.preventDefault();
     const t = $("token").value.trim();
-    if (t) sessionStorage.setItem(KEY, t);
+    if (t) {
+      sessionStorage.setItem(KEY, t);
+      base = null;
+    }
     $("token").value = "";
     load();
   });

@@ -1,9 +1,10 @@
 import { html } from "hono/html";
 
 /**
- * The dashboard's HTML shell. It holds no data: the script asks for an admin token (kept in this tab's
- * sessionStorage only), fetches the JSON reports under /v1/admin/reports with it and draws them with
- * Chart.js, which the Worker itself serves from /dashboard/chart.umd.js (no CDN).
+ * The dashboard's HTML shell. It holds no data: the script asks for a token (kept in this tab's
+ * sessionStorage only), fetches the JSON reports with it — an admin's under /v1/admin/reports, with a team
+ * picker; a team-bound token's under /v1/reports, its own team only — and draws them with Chart.js, which
+ * the Worker itself serves from /dashboard/chart.umd.js (no CDN).
  */
 export const dashboardPage = () => html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -28,15 +29,19 @@ export const dashboardPage = () => html`<!doctype html>
 </style></head><body>
 <header>
   <h1>Lead router governance</h1>
-  <form id="auth"><input id="token" type="password" placeholder="Admin token" autocomplete="off" aria-label="Admin token">
+  <form id="auth"><input id="token" type="password" placeholder="Admin or team token" autocomplete="off" aria-label="Token">
+  <select id="team" aria-label="Team"><option value="">all teams</option></select>
   <select id="days" aria-label="Window"><option value="1">last day</option><option value="7" selected>last 7 days</option><option value="30">last 30 days</option></select>
   <button type="submit">Load</button></form>
-  <span id="status" role="status">Enter an admin token.</span>
+  <span id="status" role="status">Enter an admin token (or a team's token).</span>
 </header>
 <main>
+  <section class="wide" id="rules-only-section"><h2>Rules-only switches</h2><p id="rules-only-summary"></p>
+    <table id="rules-only"><thead><tr><th>team</th><th>since</th><th>by</th><th>reason</th></tr></thead><tbody></tbody></table></section>
   <section><h2>Score distribution</h2><div class="chart"><canvas id="chart-score" data-chart></canvas></div></section>
   <section><h2>Routing by tier</h2><div class="chart"><canvas id="chart-tiers" data-chart></canvas></div></section>
   <section><h2>Routing by rep</h2><div class="chart"><canvas id="chart-reps" data-chart></canvas></div></section>
+  <section><h2>Shares against weights</h2><div class="scroll"><table id="shares"><thead><tr><th>team</th><th>pool</th><th>rep</th><th>weight</th><th>assigned</th><th>share</th><th>weight share</th></tr></thead><tbody></tbody></table></div></section>
   <section><h2>Rep load now against capacity</h2><div class="chart"><canvas id="chart-load" data-chart></canvas></div></section>
   <section><h2>Drift over time (PSI)</h2><p id="drift-latest"></p><div class="chart"><canvas id="chart-drift" data-chart></canvas></div></section>
   <section><h2>Drift by feature (latest check)</h2><div class="chart"><canvas id="chart-drift-features" data-chart></canvas></div></section>

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { Db } from "./client.ts";
 import { alerts } from "./schema.ts";
 
@@ -28,12 +28,15 @@ export async function resolveAlert(db: Db, kind: string, subject: string, now = 
   return row !== undefined;
 }
 
-/** Alerts, newest activity first; only open ones unless `all`. */
-export function listAlerts(db: Db, all: boolean, limit = 100): Promise<AlertRow[]> {
+/**
+ * Alerts, newest activity first; only open ones unless `all`. `subjects` narrows them to one team's (its
+ * `team:<id>` alerts and its model family's).
+ */
+export function listAlerts(db: Db, all: boolean, limit = 100, subjects: string[] | null = null): Promise<AlertRow[]> {
   return db
     .select()
     .from(alerts)
-    .where(all ? undefined : isNull(alerts.resolvedAt))
+    .where(and(all ? undefined : isNull(alerts.resolvedAt), subjects === null ? undefined : inArray(alerts.subject, subjects)))
     .orderBy(desc(alerts.lastAt))
     .limit(limit);
 }

@@ -4,7 +4,7 @@ import { auditLog } from "./schema.ts";
 export type AuditEntry = {
   actor: string;
   action: string;
-  entityType: "model" | "policy" | "rep" | "token" | "team" | "site" | "lead" | "territory" | "account" | "experiment" | "alert" | "webhook";
+  entityType: "model" | "policy" | "rep" | "token" | "team" | "site" | "lead" | "territory" | "account" | "experiment" | "alert" | "webhook" | "person";
   entityId: string;
   before?: unknown;
   after?: unknown;

@@ -39,7 +39,7 @@ export async function storeLeadOnce(
   submissionId: string,
   reads: readonly BatchItem<"sqlite">[] = [],
 ): Promise<{ result: StoredLead; reads: unknown[] }> {
-  const row = { status: "pending" as const, reviewReason: null, channel: "json", attempts: 0, lastError: null, ...lead };
+  const row = { status: "pending" as const, reviewReason: null, channel: "json", attempts: 0, lastError: null, consent: null, maskedAt: null, maskedBy: null, ...lead };
   if (windowMs <= 0) {
     const [, ...results] = await db.batch([db.insert(leads).values(row), ...reads]);
     return { result: { stored: true, lead: row }, reads: results };
@@ -53,7 +53,7 @@ export async function storeLeadOnce(
       .values({ siteId: lead.siteId, email: lead.email, leadId: lead.id, expiresAt: lead.receivedAt + windowMs })
       .onConflictDoUpdate({ target: [leadDedupe.siteId, leadDedupe.email], set: { leadId: sql`excluded.lead_id`, expiresAt: sql`excluded.expires_at` }, setWhere: lte(leadDedupe.expiresAt, lead.receivedAt) }),
     // Only the post that now owns the dedupe row creates the lead.
-    db.insert(leads).select(sql`SELECT ${row.id}, ${row.teamId}, ${row.siteId}, ${row.email}, ${payload}, ${row.inputHash}, ${row.status}, ${row.reviewReason}, ${row.channel}, ${row.attempts}, ${row.lastError}, ${row.receivedAt}
+    db.insert(leads).select(sql`SELECT ${row.id}, ${row.teamId}, ${row.siteId}, ${row.email}, ${payload}, ${row.inputHash}, ${row.status}, ${row.reviewReason}, ${row.channel}, ${row.attempts}, ${row.lastError}, ${row.receivedAt}, ${row.consent == null ? null : Number(row.consent)}, NULL, NULL
       WHERE EXISTS (SELECT 1 FROM lead_dedupe WHERE ${sameEmail} AND lead_id = ${lead.id})`),
     // Any other post is kept as a submission of the lead that owns it.
     db.insert(submissions).select(sql`SELECT ${submissionId}, lead_id, ${payload}, ${lead.receivedAt} FROM lead_dedupe WHERE ${sameEmail} AND lead_id != ${lead.id}`),

@@ -40,4 +40,6 @@ export const experiments = sqliteTable("experiments", {
   startedAt: integer("started_at").notNull(),
   stoppedAt: integer("stopped_at"),
   createdAt: createdAt(),
+  /** The team whose leads it splits; null splits the leads of teams on the default policy / model family. 0003. */
+  teamId: text("team_id"),
 });

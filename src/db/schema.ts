@@ -11,6 +11,10 @@ export const teams = sqliteTable("teams", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
   createdAt: createdAt(),
+  /** The model family the team's leads are scored with; null means the default family (env.MODEL_NAME). 0003. */
+  modelFamily: text("model_family"),
+  /** Personal fields of the team's leads are masked this many days after arrival; null keeps them. 0003. */
+  retentionDays: integer("retention_days"),
 });
 
 export const reps = sqliteTable(
@@ -62,13 +66,20 @@ export const models = sqliteTable(
   ],
 );
 
-export const policies = sqliteTable("policies", {
-  version: integer("version").primaryKey(),
-  status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
-  body: text("body", { mode: "json" }).notNull(),
-  createdAt: createdAt(),
-  activatedAt: integer("activated_at"),
-});
+export const policies = sqliteTable(
+  "policies",
+  {
+    /** Numbered across every team, so a decision's policy version names one body. */
+    version: integer("version").primaryKey(),
+    status: text("status", { enum: ["draft", "active", "retired"] }).notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    createdAt: createdAt(),
+    activatedAt: integer("activated_at"),
+    /** The team whose policy this is; null is the default policy of teams without their own. 0003. */
+    teamId: text("team_id"),
+  },
+  (t) => [index("policies_team_status_idx").on(t.teamId, t.status)],
+);
 
 export const leads = sqliteTable(
   "leads",
@@ -89,8 +100,18 @@ export const leads = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     receivedAt: integer("received_at").notNull(),
+    /** The consent the site's consent field carried (true/false); null when the site asks none. 0003. */
+    consent: integer("consent", { mode: "boolean" }),
+    /** When the personal fields were masked, and why (`erasure` or `retention`); 0003. */
+    maskedAt: integer("masked_at"),
+    maskedBy: text("masked_by", { enum: ["erasure", "retention"] }),
   },
-  (t) => [index("leads_status_idx").on(t.status, t.receivedAt)],
+  (t) => [
+    index("leads_status_idx").on(t.status, t.receivedAt),
+    // Retention sweeps a team's oldest leads; erasure finds a person's leads by email (0003).
+    index("leads_team_received_idx").on(t.teamId, t.receivedAt),
+    index("leads_email_idx").on(t.email),
+  ],
 );
 
 export const decisions = sqliteTable(
@@ -134,6 +155,8 @@ export const decisions = sqliteTable(
     index("decisions_team_seq_idx").on(t.teamId, t.outcome, t.seq),
     // Recent decisions of a team: the routing guardrail's window and KPI reports (0001_signals).
     index("decisions_team_created_idx").on(t.teamId, t.createdAt),
+    // Every decision of a lead, current or not: masking a lead's lineage (0003).
+    index("decisions_lead_idx").on(t.leadId),
   ],
 );
 
@@ -209,21 +232,26 @@ export const territories = sqliteTable("territories", {
 });
 
 /** Known accounts: a lead whose email domain matches goes to the account's owner first. */
-export const accounts = sqliteTable("accounts", {
-  /** Normalised domain (lower case, no `www.`). */
-  domain: text("domain").primaryKey(),
-  name: text("name").notNull(),
-  teamId: text("team_id").notNull(),
-  ownerRepId: text("owner_rep_id"),
-  /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
-  strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
-  /** Account context the scorer can read (`account.*` feature sources); added in 0001_signals. */
-  industry: text("industry"),
-  employees: integer("employees"),
-  arr: real("arr"),
-  territoryId: text("territory_id"),
-  createdAt: createdAt(),
-});
+export const accounts = sqliteTable(
+  "accounts",
+  {
+    /** The account's team: a domain is an id the client chooses, so it is unique per team (0002_trust). */
+    teamId: text("team_id").notNull(),
+    /** Normalised domain (lower case, no `www.`). */
+    domain: text("domain").notNull(),
+    name: text("name").notNull(),
+    ownerRepId: text("owner_rep_id"),
+    /** Strategic accounts can escalate past the probability tiers (see the policy's escalation). */
+    strategic: integer("strategic", { mode: "boolean" }).notNull().default(false),
+    /** Account context the scorer can read (`account.*` feature sources); added in 0001_signals. */
+    industry: text("industry"),
+    employees: integer("employees"),
+    arr: real("arr"),
+    territoryId: text("territory_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.domain] })],
+);
 
 /** A website (or server) allowed to post leads, with the team its leads go to. */
 export const sites = sqliteTable("sites", {
@@ -245,6 +273,8 @@ export const sites = sqliteTable("sites", {
   dedupeWindowSeconds: integer("dedupe_window_seconds").notNull().default(86_400),
   createdAt: createdAt(),
   revokedAt: integer("revoked_at"),
+  /** The form field that carries marketing consent (e.g. `marketing_consent`); null asks none. 0003. */
+  consentField: text("consent_field"),
 });
 
 /** Stored first responses of requests sent with an Idempotency-Key. */
@@ -274,26 +304,31 @@ export const leadDedupe = sqliteTable(
 );
 
 /** Every repeated submission merged into an earlier lead: kept, never routed twice. */
-export const submissions = sqliteTable("submissions", {
-  id: text("id").primaryKey(),
-  leadId: text("lead_id").notNull(),
-  payload: text("payload", { mode: "json" }).notNull(),
-  receivedAt: integer("received_at").notNull(),
-});
+export const submissions = sqliteTable(
+  "submissions",
+  {
+    id: text("id").primaryKey(),
+    leadId: text("lead_id").notNull(),
+    payload: text("payload", { mode: "json" }).notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("submissions_lead_idx").on(t.leadId)],
+);
 
 /** What happened to a lead after routing, as the CRM reports it: the training labels. */
 export const outcomes = sqliteTable(
   "outcomes",
   {
-    id: text("id").primaryKey(),
+    /** The lead's team: an outcome id is the CRM's, unique per team, never across teams (0002_trust). */
+    teamId: text("team_id").notNull(),
+    id: text("id").notNull(),
     leadId: text("lead_id").notNull(),
     type: text("type", { enum: ["contacted", "opportunity_created", "won", "lost"] }).notNull(),
     amount: real("amount"),
     occurredAt: integer("occurred_at").notNull(),
-    teamId: text("team_id").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("outcomes_lead_idx").on(t.leadId)],
+  (t) => [primaryKey({ columns: [t.teamId, t.id] }), index("outcomes_lead_idx").on(t.leadId)],
 );
 
 /**

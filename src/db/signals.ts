@@ -1,4 +1,5 @@
 import { and, eq, gt, inArray } from "drizzle-orm";
+import { canonicalJson } from "../lib/hashing.ts";
 import { accountDomainCandidates } from "../routing/domains.ts";
 import { computeSignals, LOOKBACK_DAYS, type AccountContext, type SignalEvent, type Signals } from "../signals/aggregates.ts";
 import { chunks } from "./chunks.ts";
@@ -41,6 +42,19 @@ export async function insertEvents(db: Db, rows: readonly NewSignalEvent[]): Pro
   const results = await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);
   return new Set(results.flat().map((r) => r.id));
 }
+
+/** Stored events of one team among `ids`, by id (to tell a retried event from a clashing one). */
+export async function storedEvents(db: Db, teamId: string, ids: readonly string[]): Promise<Map<string, SignalEventRow>> {
+  const found: SignalEventRow[] = [];
+  for (const part of chunks([...new Set(ids)])) {
+    found.push(...(await db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.id, part)))));
+  }
+  return new Map(found.map((r) => [r.id, r]));
+}
+
+/** Two events with one id say the same thing (a retry), or not (a clash). */
+export const sameEvent = (a: NewSignalEvent, b: NewSignalEvent): boolean =>
+  a.subjectType === b.subjectType && a.subject === b.subject && a.type === b.type && a.occurredAt === b.occurredAt && a.source === b.source && canonicalJson(a.properties) === canonicalJson(b.properties);
 
 const asSignalEvent = (r: SignalEventRow): SignalEvent => ({ id: r.id, type: r.type, occurredAt: r.occurredAt, ingestedAt: r.ingestedAt, properties: r.properties });
 

@@ -1,3 +1,4 @@
+import { checkShape, LEAD_BODY_BOUNDS } from "../lib/body-shape.ts";
 import { ApiError } from "../lib/errors.ts";
 
 export type LeadBody = {
@@ -26,6 +27,7 @@ export async function readLeadBody(req: Request): Promise<LeadBody> {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
       throw new ApiError("validation_failed", "body: expected a JSON object of lead fields");
     }
+    checkShape(parsed, LEAD_BODY_BOUNDS);
     return { raw, fields: parsed as Record<string, unknown>, format: "json" };
   }
   if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/form-data")) {
@@ -40,6 +42,7 @@ export async function readLeadBody(req: Request): Promise<LeadBody> {
       if (typeof value !== "string") throw new ApiError("validation_failed", `${key}: file uploads are not accepted`);
       fields[key] = value;
     }
+    checkShape(fields, LEAD_BODY_BOUNDS);
     return { raw, fields, format: "form" };
   }
   throw new ApiError("unsupported_media_type", "send JSON, application/x-www-form-urlencoded or multipart/form-data");

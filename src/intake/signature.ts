@@ -28,7 +28,8 @@ export async function signBody(secret: string, raw: Uint8Array, timestamp = Math
   return `t=${timestamp},v1=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+/** `signature`: the hex HMAC that verified, the key under which a replay of this exact request is refused. */
+export type SignatureCheck = { ok: true; signature: string } | { ok: false; reason: string };
 
 /**
  * Verifies a Stripe-style signature over `timestamp.rawBody` against any of the site's secrets (several
@@ -53,7 +54,7 @@ export async function verifySignature(
   const data = signedPayload(t, raw);
   for (const secret of secrets) {
     const key = await hmacKey(secret, "verify");
-    for (const sig of sigs) if (await crypto.subtle.verify("HMAC", key, sig, data)) return { ok: true };
+    for (const sig of sigs) if (await crypto.subtle.verify("HMAC", key, sig, data)) return { ok: true, signature: [...sig].map((b) => b.toString(16).padStart(2, "0")).join("") };
   }
   return { ok: false, reason: "signature does not match" };
 }

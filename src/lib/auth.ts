@@ -30,10 +30,10 @@ export async function createToken(
 }
 
 /**
- * Requires a bearer token holding `scope` (an `admin` token holds every scope). 401 when the token is
- * missing, unknown or revoked; 403 when it lacks the scope.
+ * Requires a bearer token holding `scope` (or any of `others`; an `admin` token holds every scope). 401
+ * when the token is missing, unknown or revoked; 403 when it lacks the scope.
  */
-export const requireScope = (scope: Scope) =>
+export const requireScope = (scope: Scope, ...others: Scope[]) =>
   createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -45,8 +45,8 @@ export const requireScope = (scope: Scope) =>
       .get();
     if (!row || row.revokedAt !== null) throw new ApiError("unauthorized", "the API token is invalid or revoked");
     const scopes = row.scopes as Scope[];
-    if (!scopes.includes(scope) && !scopes.includes("admin")) {
-      throw new ApiError("forbidden", `the API token lacks the ${scope} scope`);
+    if (![scope, ...others].some((s) => scopes.includes(s)) && !scopes.includes("admin")) {
+      throw new ApiError("forbidden", `the API token lacks the ${[scope, ...others].join(" or ")} scope`);
     }
     c.set("token", { id: row.id, name: row.name, scopes, teamId: row.teamId });
     await next();

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { checkShape, JSON_BODY_BOUNDS } from "./body-shape.ts";
 import { ApiError } from "./errors.ts";
 
 /** Parses `value` with a zod schema, or throws a 422 that names every failing field. */
@@ -12,16 +13,19 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.
   throw new ApiError("validation_failed", issues);
 }
 
-/** Reads a JSON body (already size-capped by the bodyLimit middleware), or throws a 4xx. */
+/** Reads a JSON body (already size-capped by the bodyLimit middleware) within JSON_BODY_BOUNDS, or throws a 4xx. */
 export async function readJson(req: { header(name: string): string | undefined; text(): Promise<string> }): Promise<unknown> {
   const type = req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new ApiError("unsupported_media_type", "send the body as application/json");
   }
   const raw = await req.text();
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch {
     throw new ApiError("invalid_json", "the body is not valid JSON");
   }
+  checkShape(parsed, JSON_BODY_BOUNDS);
+  return parsed;
 }

@@ -4,6 +4,7 @@ import { liveModels } from "../db/models.ts";
 import { monitoringRuns } from "../db/schema-governance.ts";
 import { decisions, leads } from "../db/schema.ts";
 import { calibrationReport } from "./calibration.ts";
+import { servedModelFamilies } from "../scoring/families.ts";
 import { runDriftCheck } from "./drift-check.ts";
 import { opsSummary } from "./ops.ts";
 import { decisionsInWindow, latestPerLead, outcomesInWindow } from "./window.ts";
@@ -19,30 +20,30 @@ export const MONITOR_EVERY_MS = 10 * 60_000;
 export const ECE_WARN = 0.1;
 
 /**
- * Predicted against observed conversion for the active model's decisions whose leads have outcomes,
- * stored as a `calibration` run (Brier, ECE, deciles). `insufficient` until an outcome arrives.
+ * Predicted against observed conversion for the decisions of `family`'s active model whose leads have
+ * outcomes, stored as a `calibration` run (Brier, ECE, deciles). `insufficient` until an outcome arrives.
  */
-export async function runCalibrationCheck(env: Env, now = Date.now()) {
+export async function runCalibrationCheck(env: Env, now = Date.now(), family: string = env.MODEL_NAME) {
   const db = getDb(env.DB);
-  const { active } = await liveModels(db, env.MODEL_NAME);
+  const { active } = await liveModels(db, family);
   if (!active) return null;
   const windowFrom = now - CALIBRATION_WINDOW_MS;
   const [rows, labels] = await Promise.all([decisionsInWindow(db, windowFrom, now, 5_000), outcomesInWindow(db, windowFrom, now)]);
-  const labelled = latestPerLead(rows).filter((r) => r.modelVersion === active.version && r.probability !== null && labels.has(r.leadId));
+  const labelled = latestPerLead(rows).filter((r) => r.modelName === family && r.modelVersion === active.version && r.probability !== null && labels.has(r.leadId));
   const report = calibrationReport(labelled.map((r) => r.probability!), labelled.map((r) => labels.get(r.leadId)!.converted));
   const level = !report ? "insufficient" : report.ece >= ECE_WARN ? "warn" : "ok";
   await db.insert(monitoringRuns).values({ kind: "calibration", modelName: active.name, modelVersion: active.version, windowFrom, windowTo: now, n: report?.n ?? 0, level, result: report ?? {} });
   return { level, report };
 }
 
-/** Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth and pending leads. */
-export async function opsSnapshot(env: Env, now = Date.now(), windowMs = OPS_WINDOW_MS) {
+/** Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth and pending leads (optionally one team's). */
+export async function opsSnapshot(env: Env, now = Date.now(), windowMs = OPS_WINDOW_MS, teamId: string | null = null) {
   const db = getDb(env.DB);
   const windowFrom = now - windowMs;
   const [rows, queued, pending] = await Promise.all([
-    decisionsInWindow(db, windowFrom, now, 5_000),
-    db.select({ n: count() }).from(decisions).where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "queued"))).get(),
-    db.select({ n: count() }).from(leads).where(and(eq(leads.status, "pending"), lt(leads.receivedAt, now - 30_000))).get(),
+    decisionsInWindow(db, windowFrom, now, 5_000, teamId),
+    db.select({ n: count() }).from(decisions).where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "queued"), teamId === null ? undefined : eq(decisions.teamId, teamId))).get(),
+    db.select({ n: count() }).from(leads).where(and(eq(leads.status, "pending"), lt(leads.receivedAt, now - 30_000), teamId === null ? undefined : eq(leads.teamId, teamId))).get(),
   ]);
   return { windowFrom, windowTo: now, ...opsSummary(rows), queueDepth: queued?.n ?? 0, stalePending: pending?.n ?? 0 };
 }
@@ -63,12 +64,21 @@ export async function runMonitoring(env: Env, now = Date.now()): Promise<{ ran: 
   const last = await db.select({ at: monitoringRuns.windowTo }).from(monitoringRuns).where(eq(monitoringRuns.kind, "ops")).orderBy(desc(monitoringRuns.id)).limit(1).get();
   if (last && now - last.at < MONITOR_EVERY_MS) return { ran: false, failed: [] };
   const failed: string[] = [];
-  for (const [name, check] of [["drift", runDriftCheck], ["calibration", runCalibrationCheck], ["ops", runOpsCheck]] as const) {
+  // Drift and calibration run for every model family a team scores with; operations once.
+  const families = await servedModelFamilies(env, db).catch(() => [env.MODEL_NAME]);
+  const checks: [string, () => Promise<unknown>][] = [
+    ...families.flatMap((f): [string, () => Promise<unknown>][] => [
+      [`drift ${f}`, () => runDriftCheck(env, now, f)],
+      [`calibration ${f}`, () => runCalibrationCheck(env, now, f)],
+    ]),
+    ["ops", () => runOpsCheck(env, now)],
+  ];
+  for (const [name, check] of checks) {
     try {
-      await check(env, now);
+      await check();
     } catch (err) {
       console.error(`monitoring check ${name} failed`, err);
-      failed.push(name);
+      failed.push(name.split(" ")[0]!);
     }
   }
   return { ran: true, failed };

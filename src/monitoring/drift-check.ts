@@ -6,6 +6,7 @@ import { monitoringRuns } from "../db/schema-governance.ts";
 import type { Policy } from "../routing/policy.ts";
 import { getActivePolicy } from "../routing/policy-store.ts";
 import { computeFeatures, featureColumns } from "../scoring/features.ts";
+import { familyOwner, teamsOfFamily } from "../scoring/team-family.ts";
 import type { Manifest } from "../scoring/manifest.ts";
 import { driftReport, type DriftReport } from "./psi.ts";
 import { decisionsInWindow, latestPerLead, type WindowRow } from "./window.ts";
@@ -26,19 +27,20 @@ function liveFeatures(manifest: Manifest, version: string, columns: string[], ro
 }
 
 /**
- * Compares the live window (each lead's newest decision in the policy's drift window) with the active
- * model's reference histograms and stores the result as a `drift` monitoring run. Null when there is no
- * active model or its manifest carries no reference.
+ * Compares the live window (each lead's newest decision in the policy's drift window, of the teams that
+ * score with `family`) with the family's active model's reference histograms and stores the result as a
+ * `drift` monitoring run. Null when there is no active model or its manifest carries no reference. The
+ * thresholds are the default policy's, or for a team's own family that team's policy's.
  */
-export async function runDriftCheck(env: Env, now = Date.now()): Promise<DriftCheck | null> {
+export async function runDriftCheck(env: Env, now = Date.now(), family: string = env.MODEL_NAME): Promise<DriftCheck | null> {
   const db = getDb(env.DB);
-  const [{ active }, { policy }] = await Promise.all([liveModels(db, env.MODEL_NAME), getActivePolicy(env)]);
+  const [{ active }, { policy }, inFamily] = await Promise.all([liveModels(db, family), familyOwner(env, family).then((team) => getActivePolicy(env, team)), teamsOfFamily(env, family)]);
   if (!active) return null;
   const manifest = parseManifest(active);
   if (!manifest.reference) return null;
   const settings = policy.drift;
   const windowFrom = now - settings.windowHours * 3_600_000;
-  const rows = latestPerLead(await decisionsInWindow(db, windowFrom, now));
+  const rows = latestPerLead((await decisionsInWindow(db, windowFrom, now)).filter((r) => inFamily(r.teamId)));
   const columns = featureColumns(manifest.features);
   const report = driftReport(
     manifest.reference,

@@ -14,7 +14,7 @@ export type { ExperimentRow };
 export async function experimentResults(env: Env, exp: ExperimentRow, now = Date.now()) {
   const db = getDb(env.DB);
   const to = exp.stoppedAt ?? now;
-  const [rows, labels] = await Promise.all([decisionsInWindow(db, exp.startedAt, to, 5_000), outcomesInWindow(db, exp.startedAt, to)]);
+  const [rows, labels] = await Promise.all([decisionsInWindow(db, exp.startedAt, to, 5_000, exp.teamId), outcomesInWindow(db, exp.startedAt, to, exp.teamId)]);
   const leads = latestPerLead(rows);
   const names = [...(exp.holdoutShare > 0 ? [HOLDOUT] : []), ...exp.arms.map((a) => a.name)];
   const arms = names.map((name) => {

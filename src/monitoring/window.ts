@@ -33,14 +33,14 @@ export type WindowRow = {
   fallbackReason: string | null;
 };
 
-/** Decisions made in [from, to] with their lead and lineage, newest first (at most `limit`). */
-export async function decisionsInWindow(db: Db, from: number, to: number, limit = 2_000): Promise<WindowRow[]> {
+/** Decisions made in [from, to] with their lead and lineage, newest first (at most `limit`), optionally one team's. */
+export async function decisionsInWindow(db: Db, from: number, to: number, limit = 2_000, teamId: string | null = null): Promise<WindowRow[]> {
   const rows = await db
     .select({ d: decisions, l: leads, g: lineage })
     .from(decisions)
     .innerJoin(leads, eq(leads.id, decisions.leadId))
     .innerJoin(lineage, eq(lineage.decisionId, decisions.id))
-    .where(and(gte(decisions.createdAt, from), lte(decisions.createdAt, to)))
+    .where(and(gte(decisions.createdAt, from), lte(decisions.createdAt, to), teamId === null ? undefined : eq(decisions.teamId, teamId)))
     .orderBy(desc(decisions.seq))
     .limit(limit);
   return rows.map(({ d, l, g }) => ({
@@ -81,10 +81,13 @@ export type LeadOutcome = { converted: 0 | 1; firstActionAt: number };
 
 /**
  * What the CRM reported for the leads decided in [from, to]: converted (an opportunity or a win) and
- * when the first outcome of any kind happened. Leads with no outcome yet are absent.
+ * when the first outcome of any kind happened (optionally one team's). Leads with no outcome yet are absent.
  */
-export async function outcomesInWindow(db: Db, from: number, to: number): Promise<Map<string, LeadOutcome>> {
-  const leadIds = db.select({ id: decisions.leadId }).from(decisions).where(and(gte(decisions.createdAt, from), lte(decisions.createdAt, to)));
+export async function outcomesInWindow(db: Db, from: number, to: number, teamId: string | null = null): Promise<Map<string, LeadOutcome>> {
+  const leadIds = db
+    .select({ id: decisions.leadId })
+    .from(decisions)
+    .where(and(gte(decisions.createdAt, from), lte(decisions.createdAt, to), teamId === null ? undefined : eq(decisions.teamId, teamId)));
   const rows = await db.select().from(outcomes).where(inArray(outcomes.leadId, leadIds));
   const out = new Map<string, LeadOutcome>();
   for (const o of rows) {

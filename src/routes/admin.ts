@@ -6,6 +6,7 @@ import { getDb } from "../db/client.ts";
 import { apiTokens, leads, sites } from "../db/schema.ts";
 import { auditReason } from "../lib/audit-reason.ts";
 import { createToken } from "../lib/auth.ts";
+import { requireSameTeam, requireTeam } from "../lib/references.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateSites } from "../intake/sites.ts";
@@ -25,6 +26,7 @@ export const adminApi = new Hono<AppEnv>()
     }
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
+    if (input.teamId !== null) await requireTeam(db, input.teamId);
     const { id, secret } = await createToken(db, input);
     await auditRow(db, { actor: c.get("token").name, action: "token.create", entityType: "token", entityId: id, before: null, after: input, reason });
     // The secret is shown here once and never again.
@@ -44,7 +46,10 @@ export const adminApi = new Hono<AppEnv>()
     const input = parseOrThrow(SiteBody, { ...((await readJson(c.req)) as object), id: c.req.param("id") });
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
+    await requireTeam(db, input.teamId);
     const before = await db.select().from(sites).where(eq(sites.id, input.id)).get();
+    // A site's idempotency keys and signatures are its team's: the key cannot move to another team.
+    requireSameTeam("site", input.id, before?.teamId, input.teamId);
     await db.batch([
       db.insert(sites).values(input).onConflictDoUpdate({ target: sites.id, set: { ...input, revokedAt: null } }),
       auditRow(db, { actor: c.get("token").name, action: before ? "site.update" : "site.create", entityType: "site", entityId: input.id, before: before ? { ...before, signingSecrets: before.signingSecrets.length } : null, after: { ...input, signingSecrets: input.signingSecrets.length, turnstileSecret: input.turnstileSecret !== null }, reason }),

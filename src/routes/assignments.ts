@@ -25,7 +25,7 @@ export const assignments = new Hono<AppEnv>().get("/", requireScope("crm:read"),
     reason: decision.reason,
     reasons,
     rep,
-    lead: { id: lead.id, email: lead.email, receivedAt: new Date(lead.receivedAt).toISOString(), fields: lead.payload },
+    lead: { id: lead.id, email: lead.email, receivedAt: new Date(lead.receivedAt).toISOString(), fields: lead.payload, consent: lead.consent },
   }));
   const last = rows.at(-1)?.decision.seq ?? cursor;
   return c.json({ data, nextCursor: String(last), hasMore: rows.length === limit });

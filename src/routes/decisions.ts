@@ -19,6 +19,7 @@ import { replayDecision } from "../routing/replay.ts";
 import { readSnapshots } from "../capacity/capacity-client.ts";
 import { ReplayBody } from "../schemas/routing.ts";
 import { getModelVersion } from "../scoring/model-store.ts";
+import { familyForTeam } from "../scoring/team-family.ts";
 import { featureInput, usesSignals } from "../signals/feature-input.ts";
 
 /**
@@ -57,12 +58,18 @@ export const decisions = new Hono<AppEnv>()
     const { decision, lineage, factsJson } = found;
     const candidates = decodeCandidates(lineage.candidates, factsJson, (lineage.context as { now: number }).now);
     const lead = (await db.select().from(leads).where(eq(leads.id, decision.leadId)).get())!;
+    // The inputs are gone; the decision and its non-personal lineage stay readable at GET /v1/decisions/:id.
+    if (lead.maskedAt !== null) {
+      throw new ApiError("gone", `the lead's personal data was ${lead.maskedBy === "erasure" ? "erased" : "masked by the retention policy"} at ${new Date(lead.maskedAt).toISOString()}: its decision cannot be replayed`);
+    }
     const version = modelVersion ?? decision.modelVersion;
-    const model = version ? await getModelVersion(c.env, decision.modelName ?? c.env.MODEL_NAME, version) : undefined;
-    if (version && !model) throw new ApiError("not_found", `no model version ${version}`);
+    // A rules-only decision names no model: another version is looked up in the lead's team's family.
+    const model = version ? await getModelVersion(c.env, decision.modelName ?? (await familyForTeam(c.env, decision.teamId)), version) : undefined;
+    // A version the client names must exist (422 naming the field); one the lineage names that is gone is a 404.
+    if (version && !model) throw modelVersion ? new ApiError("validation_failed", `modelVersion: no model version ${version}`) : new ApiError("not_found", `no model version ${version}`);
     const usedPolicy = policyVersion ?? decision.policyVersion;
     const policy = await getPolicyVersion(c.env, usedPolicy);
-    if (!policy) throw new ApiError("not_found", `no policy version ${policyVersion}`);
+    if (!policy) throw policyVersion !== undefined ? new ApiError("validation_failed", `policyVersion: no policy version ${policyVersion}`) : new ApiError("not_found", `no policy version ${decision.policyVersion}`);
     // Reps the original never considered are read as they are now (only another policy can reach them).
     const team = await teamFacts(db, decision.teamId);
     const { snapshots } = policyVersion !== undefined ? await readSnapshots(c.env, team.reps) : { snapshots: new Map() };
@@ -71,5 +78,5 @@ export const decisions = new Hono<AppEnv>()
     const signals = model && usesSignals(model.manifest.features) ? (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)! : null;
     const featureInputs = featureInput(lead.payload as Record<string, unknown>, signals);
     const result = await replayDecision({ decision, lineage, candidates, policyVersion: usedPolicy, lead, model: model ?? null, policy, extraReps: team.reps.map(repFacts), extraSnapshots: snapshots, featureInput: featureInputs });
-    return c.json({ decisionId: decision.id, modelVersion: version ?? null, policyVersion: policyVersion ?? decision.policyVersion, ...result });
+    return c.json({ decisionId: decision.id, modelVersion: version ?? null, policyVersion: usedPolicy, ...result });
   });

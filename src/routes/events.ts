@@ -1,9 +1,10 @@
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
-import { teams } from "../db/schema.ts";
-import { accountKeys, insertEvents, type NewSignalEvent } from "../db/signals.ts";
+import { reps, teams } from "../db/schema.ts";
+import { accountKeys, insertEvents, sameEvent, storedEvents, type NewSignalEvent } from "../db/signals.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -42,6 +43,14 @@ export const eventsApi = new Hono<AppEnv>().post("/", requireScope("events:write
     return t;
   });
   if (problems.length > 0) throw new ApiError("validation_failed", `outside the accepted time window: ${problems.slice(0, 10).join("; ")}`);
+  // An owner change must name one of the team's reps: owner-first routing would follow it.
+  const owners = input.events.flatMap((e, i) => (e.type === "owner_change" ? [{ i, repId: String(e.properties.ownerRepId) }] : []));
+  if (owners.length > 0) {
+    const found = await selectInChunks([...new Set(owners.map((o) => o.repId))], (part) => db.select({ id: reps.id }).from(reps).where(and(eq(reps.teamId, teamId), isNull(reps.deletedAt), inArray(reps.id, part))));
+    const known = new Set(found.map((r) => r.id));
+    const unknown = owners.filter((o) => !known.has(o.repId));
+    if (unknown.length > 0) throw new ApiError("validation_failed", unknown.slice(0, 10).map((o) => `events.${o.i}.properties.ownerRepId: no rep ${o.repId} in team ${teamId}`).join("; "));
+  }
 
   const subjects = input.events.map((e) => ("email" in e.subject ? e.subject.email : e.subject.domain));
   const { keys } = await accountKeys(db, teamId, input.events.map((e) => ("email" in e.subject ? e.subject.email : `x@${e.subject.domain}`)));
@@ -59,15 +68,21 @@ export const eventsApi = new Hono<AppEnv>().post("/", requireScope("events:write
     ingestedBy: token.id,
   }));
   const stored = await insertEvents(db, rows);
-  // An id sent twice in one batch is stored once: the first one.
-  const seen = new Set<string>();
+  // An id the team used before (or twice in this batch) is stored once: a retry with the same event is a
+  // duplicate, another event under that id a conflict. Other teams' ids never clash (the key is team + id).
+  const earlier = await storedEvents(db, teamId, rows.filter((r) => !stored.has(r.id)).map((r) => r.id));
+  const firstInBatch = new Map<string, NewSignalEvent>();
   const events = rows.map((r) => {
-    const first = stored.has(r.id) && !seen.has(r.id);
-    seen.add(r.id);
-    return { id: r.id, occurredAt: new Date(r.occurredAt).toISOString(), stored: first };
+    const first = stored.has(r.id) && !firstInBatch.has(r.id);
+    const before = first ? undefined : (firstInBatch.get(r.id) ?? earlier.get(r.id));
+    if (!firstInBatch.has(r.id)) firstInBatch.set(r.id, r);
+    const status = first ? "stored" : before && sameEvent(r, before) ? "duplicate" : "conflict";
+    return { id: r.id, occurredAt: new Date(r.occurredAt).toISOString(), stored: first, status };
   });
   const fresh = rows.filter((_, i) => events[i]!.stored);
+  const conflicts = events.filter((e) => e.status === "conflict").map((e) => e.id);
   const ownersChanged = await applyOwnerChanges(db, teamId, fresh, token.name);
   const rescored = await rescoreSubjects(c.env, teamId, fresh);
-  return c.json({ stored: fresh.length, duplicates: events.filter((e) => !e.stored).map((e) => e.id), events, ownersChanged, rescored }, fresh.length > 0 ? 201 : 200);
+  // A batch answers per event: a clashing id is named in `conflicts` (and its event's status), not stored.
+  return c.json({ stored: fresh.length, duplicates: events.filter((e) => e.status === "duplicate").map((e) => e.id), conflicts, events, ownersChanged, rescored }, fresh.length > 0 ? 201 : 200);
 });

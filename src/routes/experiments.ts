@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
@@ -8,8 +8,10 @@ import { experiments } from "../db/schema-governance.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { experimentResults } from "../monitoring/experiments.ts";
+import { existingScopedTeam } from "../lib/team-scope.ts";
 import { invalidateExperiments } from "../routing/experiment-arm.ts";
-import { getPolicyVersion } from "../routing/policy-store.ts";
+import { getPolicyRecord } from "../routing/policy-store.ts";
+import { familyForTeam } from "../scoring/team-family.ts";
 import { ReasonBody } from "../schemas/admin.ts";
 import { ExperimentBody } from "../schemas/governance.ts";
 
@@ -21,26 +23,37 @@ const view = (e: typeof experiments.$inferSelect) => ({
 });
 
 /**
- * Champion/challenger and policy A/B tests. Leads are split by a hash of their id (stable, stateless);
- * at most one experiment of each kind runs at a time. Starting and stopping are audited.
+ * Champion/challenger and policy A/B tests, per team (`teamId`; null splits the leads of teams on the
+ * default policy / model family). Leads are split by a hash of their id (stable, stateless); at most one
+ * experiment of each kind runs per team at a time. Starting and stopping are audited.
  */
 export const experimentsApi = new Hono<AppEnv>()
-  .get("/experiments", async (c) => c.json({ data: (await getDb(c.env.DB).select().from(experiments).orderBy(desc(experiments.createdAt))).map(view) }))
+  .get("/experiments", async (c) => {
+    const team = c.req.query("team");
+    const rows = await getDb(c.env.DB).select().from(experiments).where(team ? eq(experiments.teamId, team) : undefined).orderBy(desc(experiments.createdAt));
+    return c.json({ data: rows.map(view) });
+  })
   .post("/experiments", async (c) => {
     const { reason, ...input } = parseOrThrow(ExperimentBody, await readJson(c.req));
     const db = getDb(c.env.DB);
+    if (input.teamId !== null) await existingScopedTeam(db, c.get("token"), input.teamId);
     if (input.kind === "policy") {
-      for (const arm of input.arms) if (!(await getPolicyVersion(c.env, arm.policyVersion!))) throw new ApiError("validation_failed", `arms: no policy version ${arm.policyVersion}`);
+      for (const arm of input.arms) {
+        // An arm runs one of the team's own versions, or a version of the default policy.
+        const record = await getPolicyRecord(c.env, arm.policyVersion!);
+        if (!record || (record.owner !== null && record.owner !== input.teamId)) throw new ApiError("validation_failed", `arms: no policy version ${arm.policyVersion}${input.teamId ? ` of team ${input.teamId}` : ""}`);
+      }
     } else {
-      const family = await familyVersions(db, c.env.MODEL_NAME);
+      const family = await familyVersions(db, await familyForTeam(c.env, input.teamId));
       for (const arm of input.arms) {
         const row = family.find((r) => r.version === arm.modelVersion);
         if (!row || row.status === "retired") throw new ApiError("validation_failed", `arms: no live model version ${arm.modelVersion} (staged, shadow or active)`);
       }
     }
     if (await db.select().from(experiments).where(eq(experiments.id, input.id)).get()) throw new ApiError("conflict", `experiment ${input.id} exists`);
-    if (await db.select().from(experiments).where(and(eq(experiments.kind, input.kind), eq(experiments.status, "running"))).get()) {
-      throw new ApiError("conflict", `a ${input.kind} experiment is already running; stop it first`);
+    const sameTeam = input.teamId === null ? isNull(experiments.teamId) : eq(experiments.teamId, input.teamId);
+    if (await db.select().from(experiments).where(and(eq(experiments.kind, input.kind), eq(experiments.status, "running"), sameTeam)).get()) {
+      throw new ApiError("conflict", `a ${input.kind} experiment is already running${input.teamId ? ` for team ${input.teamId}` : ""}; stop it first`);
     }
     const row = { ...input, status: "running" as const, startedAt: Date.now() };
     await db.batch([

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, notInArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, notInArray, sql } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { selectInChunks } from "../db/chunks.ts";
@@ -20,7 +20,8 @@ type Lead = typeof leads.$inferSelect;
  * the same code live scoring uses, from events ingested by then — and `converted`: 1 for an opportunity
  * or win within `horizonDays` after that moment, 0 once the horizon passed without one (worked or not),
  * and no row while the horizon is open. `counts` says how many scanned leads each rule took. Paged by
- * lead rowid (a page scans `limit` leads) so a long export resumes.
+ * lead rowid (a page scans `limit` leads) so a long export resumes. Each row carries the lead's consent;
+ * leads whose personal fields were masked (erasure, retention) are left out: their inputs are gone.
  */
 export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admin"), async (c) => {
   const { cursor, limit, horizonDays } = parseOrThrow(ExportQuery, c.req.query());
@@ -30,7 +31,7 @@ export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admi
   const page = await db
     .select({ lead: leads, rowid })
     .from(leads)
-    .where(and(gt(rowid, cursor), notInArray(leads.status, ["review", "discarded"])))
+    .where(and(gt(rowid, cursor), notInArray(leads.status, ["review", "discarded"]), isNull(leads.maskedAt)))
     .orderBy(asc(rowid))
     .limit(limit);
   const ids = page.map((p) => p.lead.id);
@@ -55,6 +56,8 @@ export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admi
     leadId: l.id,
     receivedAt: new Date(l.receivedAt).toISOString(),
     fields: l.payload as Record<string, unknown>,
+    /** The consent the site's consent field carried; null when the site asks none. */
+    consent: l.consent,
     signalsAsOf: new Date(asOf.get(l.id) ?? l.receivedAt).toISOString(),
     signals: signals.get(l.id)!.values,
     converted: labels.get(l.id)!.label!,

@@ -11,7 +11,9 @@ import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow } from "../lib/validate.ts";
 import { readLeadBody, type LeadBody } from "../intake/body.ts";
+import { consentOf } from "../intake/consent.ts";
 import { claimKey, completeKey, releaseKey } from "../intake/idempotency.ts";
+import { isReplayedSignature, rememberSignature, replayRefused } from "../intake/replay.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
@@ -26,7 +28,7 @@ import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 type Ctx = Context<AppEnv>;
 
 /** Who posted: the site, and whether the post was signed by one of its servers. */
-async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; signed: boolean }> {
+async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; signed: boolean; signature?: string }> {
   const key = c.req.header("x-site-key") ?? c.req.query("site") ?? body.fields.site_key;
   if (typeof key !== "string" || key === "") {
     throw new ApiError("unauthorized", "name the site: `X-Site-Key` header, `site` query parameter or `site_key` field");
@@ -37,7 +39,7 @@ async function authenticate(c: Ctx, body: LeadBody): Promise<{ site: SiteRow; si
   if (signature !== undefined) {
     const check = await verifySignature(signature, body.raw, site.signingSecrets);
     if (!check.ok) throw new ApiError("unauthorized", `bad ${SIGNATURE_HEADER}: ${check.reason}`);
-    return { site, signed: true };
+    return { site, signed: true, signature: check.signature };
   }
   if (site.requireSignature) throw new ApiError("unauthorized", `this site only accepts posts signed with ${SIGNATURE_HEADER}`);
   const origin = c.req.header("origin");
@@ -69,7 +71,7 @@ const json = (status: Answer["status"], payload: unknown): Answer => ({ status, 
  * dedupe window), then the answer kept for the key. A routed lead stored this way is pending: the cron
  * trigger decides it.
  */
-async function storeCarefully(db: Db, lead: typeof leadsTable.$inferInsert, windowMs: number, idem: { siteId: string; key: string; requestHash: string } | null, failure: unknown): Promise<Answer> {
+async function storeCarefully(db: Db, lead: typeof leadsTable.$inferInsert, windowMs: number, idem: { siteId: string; key: string; requestHash: string } | null, signature: string | undefined, failure: unknown): Promise<Answer> {
   if (idem) {
     const claim = await claimKey(db, idem.siteId, idem.key, idem.requestHash);
     if (claim.kind === "conflict") throw new ApiError("conflict", claim.message);
@@ -77,7 +79,10 @@ async function storeCarefully(db: Db, lead: typeof leadsTable.$inferInsert, wind
   }
   try {
     const row = failure === undefined ? lead : { ...lead, attempts: 1, lastError: String(failure).slice(0, 500) };
-    const { result: stored } = await storeLeadOnce(db, row, windowMs, newId("sub"));
+    // A signed post's signature rides in the batch that stores the lead: a replay fails it, storing nothing.
+    const { result: stored } = await storeLeadOnce(db, row, windowMs, newId("sub"), signature ? [rememberSignature(db, lead.siteId, signature)] : []).catch((err) => {
+      throw isReplayedSignature(err) ? replayRefused() : err;
+    });
     let answer: Answer;
     if (!stored.stored) answer = json(200, { lead: { id: stored.mergedInto, status: "merged" }, decision: null });
     // Said as little as a normal acceptance: a bot learns nothing from the answer.
@@ -112,7 +117,7 @@ export const leads = new Hono<AppEnv>()
     let limits = headerKey ? rateLimits(c, headerKey, c.req.header(SIGNATURE_HEADER) !== undefined) : undefined;
     limits?.catch(() => undefined);
     const body = await readLeadBody(c.req.raw);
-    const { site, signed } = await authenticate(c, body);
+    const { site, signed, signature } = await authenticate(c, body);
     limits ??= rateLimits(c, site.id, signed);
     // Checked before anything is written (a hold, a lead): a limited client makes the router write nothing.
     const withinLimits = async () => {
@@ -148,6 +153,7 @@ export const leads = new Hono<AppEnv>()
       attempts: 0,
       lastError: null,
       receivedAt: Date.now(),
+      consent: consentOf(site.consentField, input),
     };
     const windowMs = site.dedupeWindowSeconds * 1000;
     const tParsed = performance.now();
@@ -175,6 +181,7 @@ export const leads = new Hono<AppEnv>()
         await storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && { ...idem, status: decided.status, body: decided.text }, [
           ...firstDecisionStatements(db, plan.decision, write.lineage),
           ...write.extra,
+          ...(signature ? [rememberSignature(db, site.id, signature)] : []),
         ]);
         committed = { plan, factsHash: write.factsHash, reasons: context.score?.reasons ?? [] };
         const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
@@ -193,7 +200,7 @@ export const leads = new Hono<AppEnv>()
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
       void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: (work) => c.executionCtx.waitUntil(work) });
     }
-    answer ??= await storeCarefully(db, lead, windowMs, idem, failure);
+    answer ??= await storeCarefully(db, lead, windowMs, idem, signature, failure);
 
     if (answer.replayed) return c.body(answer.text, answer.status, { "content-type": "application/json", "idempotent-replayed": "true" });
     const wantsJson = (c.req.header("accept") ?? "").includes("application/json");

@@ -7,6 +7,7 @@ import { familyVersions, type ModelRow } from "../db/models.ts";
 import { models } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { auditReason } from "../lib/audit-reason.ts";
+import { checkShape, MANIFEST_BOUNDS } from "../lib/body-shape.ts";
 import { ApiError } from "../lib/errors.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -82,6 +83,7 @@ export const modelsApi = new Hono<AppEnv>()
       if (err instanceof ApiError) throw err;
       throw new ApiError("invalid_json", "manifest: not valid JSON");
     }
+    checkShape({ manifest: rawManifest }, { ...MANIFEST_BOUNDS, maxDepth: MANIFEST_BOUNDS.maxDepth + 1 });
     const manifest = parseOrThrow(ManifestSchema, rawManifest);
     const served = await servedModelFamilies(c.env, getDb(c.env.DB));
     if (!served.includes(manifest.name)) {

@@ -1,33 +1,52 @@
-import { eq } from "drizzle-orm";
 import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { releaseSlot } from "../capacity/capacity-client.ts";
 import { getDb } from "../db/client.ts";
-import { currentDecision, setCrmStatus } from "../db/decisions.ts";
-import { leads, outcomes } from "../db/schema.ts";
+import { closeAssignments, leadsOfTeam, storeOutcomes, type NewOutcome, type OutcomeStatus } from "../db/outcomes.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
-import { releaseSlot } from "../capacity/capacity-client.ts";
-import { OutcomeSchema } from "../schemas/crm.ts";
+import { OutcomeSchema, OutcomesBatch } from "../schemas/crm.ts";
 
-/** Outcomes close the loop: they become training labels, and `won` / `lost` free the rep's slot. */
+/**
+ * Outcomes close the loop: they become training labels, and `won` / `lost` free the rep's slot. One
+ * outcome, or a batch of up to 500 with a result per item. An outcome id is the CRM's, unique per team:
+ * sent again with the same report it is a duplicate (nothing changes), with another report a conflict
+ * (409 for a single outcome); another team's ids never clash.
+ */
 export const outcomesApi = new Hono<AppEnv>().post("/", requireScope("crm:write"), async (c) => {
-  const input = parseOrThrow(OutcomeSchema, await readJson(c.req));
+  const raw = await readJson(c.req);
+  const body = raw !== null && typeof raw === "object" && "outcomes" in raw ? parseOrThrow(OutcomesBatch, raw) : parseOrThrow(OutcomeSchema, raw);
+  const items = "outcomes" in body ? body.outcomes : [body];
   const db = getDb(c.env.DB);
-  const lead = await db.select().from(leads).where(eq(leads.id, input.leadId)).get();
-  const teamId = c.get("token").teamId;
-  if (!lead || (teamId !== null && lead.teamId !== teamId)) throw new ApiError("not_found", "no such lead");
-  const inserted = await db
-    .insert(outcomes)
-    .values({ id: input.id, leadId: lead.id, type: input.type, amount: input.amount ?? null, occurredAt: Date.parse(input.occurredAt), teamId: lead.teamId })
-    .onConflictDoNothing()
-    .returning();
-  if (inserted.length === 0) return c.json({ id: input.id, duplicate: true }, 200);
-  if (input.type === "won" || input.type === "lost") {
-    const current = await currentDecision(db, lead.id);
-    if (current?.repId && (await setCrmStatus(db, current.id, "closed", ["new", "acked", "accepted"], input.type))) {
-      await releaseSlot(c.env, current.repId, lead.id);
-    }
+  // A lead of another team is answered like a lead that does not exist.
+  const known = await leadsOfTeam(db, items.map((o) => o.leadId), c.get("token").teamId);
+  const rows: (NewOutcome | null)[] = items.map((o) => {
+    const lead = known.get(o.leadId);
+    return lead ? { teamId: lead.teamId, id: o.id, leadId: lead.id, type: o.type, amount: o.amount ?? null, occurredAt: Date.parse(o.occurredAt) } : null;
+  });
+  const found = rows.flatMap((r, i) => (r ? [{ row: r, at: i }] : []));
+  const statuses = await storeOutcomes(db, found.map((f) => f.row));
+  const results: OutcomeStatus[] = rows.map(() => "not_found");
+  found.forEach((f, k) => (results[f.at] = statuses[k]!));
+  const closing = found.filter((f, k) => statuses[k] === "stored" && (f.row.type === "won" || f.row.type === "lost")).map((f) => f.row);
+  const closed = await closeAssignments(db, closing);
+  await Promise.all(closed.map((a) => releaseSlot(c.env, a.repId, a.leadId)));
+
+  if (!("outcomes" in body)) {
+    if (results[0] === "not_found") throw new ApiError("not_found", "no such lead");
+    if (results[0] === "conflict") throw new ApiError("conflict", `outcome ${body.id} was already reported with another lead, type, amount or time`);
+    return c.json({ id: body.id, duplicate: results[0] === "duplicate" }, results[0] === "stored" ? 201 : 200);
   }
-  return c.json({ id: input.id, duplicate: false }, 201);
+  const count = (s: OutcomeStatus) => results.filter((r) => r === s).length;
+  return c.json(
+    {
+      stored: count("stored"),
+      duplicates: count("duplicate"),
+      conflicts: count("conflict"),
+      notFound: count("not_found"),
+      results: items.map((o, i) => ({ id: o.id, leadId: o.leadId, status: results[i] })),
+    },
+    count("stored") > 0 ? 201 : 200,
+  );
 });

@@ -1,5 +1,5 @@
-import { desc, eq, inArray, max } from "drizzle-orm";
-import { Hono } from "hono";
+import { and, desc, eq, inArray, max } from "drizzle-orm";
+import { Hono, type Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { auditRow } from "../db/audit.ts";
 import { selectInChunks } from "../db/chunks.ts";
@@ -7,79 +7,113 @@ import { getDb } from "../db/client.ts";
 import { leads, policies } from "../db/schema.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
+import { canConfigure, existingScopedTeam } from "../lib/team-scope.ts";
+import { requireTeam } from "../lib/references.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
-import { getActivePolicy, getPolicyVersion, invalidatePolicy, policyHistory } from "../routing/policy-store.ts";
+import { getActivePolicy, getPolicyRecord, invalidatePolicy, policyHistory, policyScope } from "../routing/policy-store.ts";
 import { simulatePolicy } from "../routing/simulate.ts";
 import { ReasonBody } from "../schemas/admin.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 import { PolicyBody, SimulateBody } from "../schemas/routing.ts";
 
-type Ctx = { env: Env; get(key: "token"): { name: string } };
+type Ctx = Context<AppEnv>;
 
-/** Makes `version` the active policy in one batch with its audit row; the old one retires. */
-async function activate(c: Ctx, version: number, reason: string, action: string) {
+/** The policy scope of the request: the token's team, the `team` an admin names, or the default (null). */
+const scopeOf = (c: Ctx) => existingScopedTeam(getDb(c.env.DB), c.get("token"), c.req.query("team"));
+
+function mayChange(c: Ctx): void {
+  if (!canConfigure(c.get("token"))) throw new ApiError("forbidden", "changing a policy needs a review:write or admin token");
+}
+
+/** Makes `version` the active policy of its scope in one batch with its audit row; the scope's old one retires. */
+async function activate(c: Ctx, teamId: string | null, version: number, reason: string, action: string) {
   const db = getDb(c.env.DB);
-  const current = await db.select().from(policies).where(eq(policies.status, "active")).get();
+  const current = await db.select().from(policies).where(and(policyScope(teamId), eq(policies.status, "active"))).get();
   if (current?.version === version) throw new ApiError("conflict", `policy ${version} is already active`);
   await db.batch([
-    db.update(policies).set({ status: "retired" }).where(eq(policies.status, "active")),
+    db.update(policies).set({ status: "retired" }).where(and(policyScope(teamId), eq(policies.status, "active"))),
     db.update(policies).set({ status: "active", activatedAt: Date.now() }).where(eq(policies.version, version)),
-    auditRow(db, { actor: c.get("token").name, action, entityType: "policy", entityId: String(version), before: { active: current?.version ?? null }, after: { active: version }, reason }),
+    auditRow(db, { actor: c.get("token").name, action, entityType: "policy", entityId: String(version), before: { team: teamId, active: current?.version ?? null }, after: { team: teamId, active: version }, reason }),
   ]);
   invalidatePolicy();
 }
 
-/** Versioned routing policies: history, drafts, activation, rollback and simulation. */
+/** A stored version of the scope (404 for another team's, or an unknown one). */
+async function versionIn(c: Ctx, teamId: string | null, version: number) {
+  const record = await getPolicyRecord(c.env, version);
+  if (!record || version === 0 || record.owner !== teamId) throw new ApiError("not_found", "no such policy version");
+  return record;
+}
+
+/**
+ * Versioned routing policies, one history per team plus the default (teams without an active policy of
+ * their own route under the default). A team-bound token reads and, with review:write, changes its own
+ * team's; an admin token names the team with `?team=` (none: the default policy).
+ */
 export const policiesApi = new Hono<AppEnv>()
-  .use(requireScope("admin"))
-  .get("/", async (c) => c.json({ data: await policyHistory(c.env) }))
-  .get("/active", async (c) => c.json(await getActivePolicy(c.env)))
+  .use(requireScope("crm:read", "review:write"))
+  .get("/", async (c) => c.json({ team: await scopeOf(c), data: await policyHistory(c.env, await scopeOf(c)) }))
+  .get("/active", async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
   .post("/", async (c) => {
+    mayChange(c);
+    const teamId = await scopeOf(c);
     // A bad policy is refused here, before anything is written: the active one is untouched.
     const { policy, reason, activate: now } = parseOrThrow(PolicyBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const top = (await db.select({ top: max(policies.version) }).from(policies).get())?.top ?? 0;
     const version = top + 1;
     await db.batch([
-      db.insert(policies).values({ version, status: "draft", body: policy }),
-      auditRow(db, { actor: c.get("token").name, action: "policy.create", entityType: "policy", entityId: String(version), after: policy, reason }),
+      db.insert(policies).values({ version, status: "draft", body: policy, teamId }),
+      auditRow(db, { actor: c.get("token").name, action: "policy.create", entityType: "policy", entityId: String(version), after: { team: teamId, policy }, reason }),
     ]);
-    if (now) await activate(c, version, reason, "policy.activate");
-    return c.json({ version, status: now ? "active" : "draft" }, 201);
+    if (now) await activate(c, teamId, version, reason, "policy.activate");
+    return c.json({ version, team: teamId, status: now ? "active" : "draft" }, 201);
   })
   .post("/simulate", async (c) => {
-    const body = parseOrThrow(SimulateBody, await readJson(c.req));
+    const raw = (await readJson(c.req)) as Record<string, unknown> | null;
+    const body = parseOrThrow(SimulateBody, raw);
+    // The team whose reps the simulation plans against: a team-bound token simulates its own team only.
+    const teamId = (await existingScopedTeam(getDb(c.env.DB), c.get("token"), typeof raw?.teamId === "string" ? raw.teamId : c.req.query("team"))) ?? body.teamId;
     const db = getDb(c.env.DB);
-    const stored = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(inArray(leads.id, part))) : [];
-    const missing = (body.leadIds ?? []).filter((id) => !stored.some((l) => l.id === id));
-    if (missing.length) throw new ApiError("validation_failed", `leadIds: unknown ${missing.slice(0, 5).join(", ")}`);
+    await requireTeam(db, teamId);
+    // Only the team's leads: another team's lead id is as unknown as a made-up one.
+    const mine = body.leadIds?.length ? await selectInChunks(body.leadIds, (part) => db.select().from(leads).where(and(inArray(leads.id, part), eq(leads.teamId, teamId)))) : [];
+    const missing = (body.leadIds ?? []).filter((id) => !mine.some((l) => l.id === id));
+    if (missing.length) throw new ApiError("validation_failed", `leadIds: no lead ${missing.slice(0, 5).join(", ")} in team ${teamId}`);
     const posted = (body.leads ?? []).map((raw, i) => {
       const parsed = LeadInputSchema.safeParse(raw);
       if (!parsed.success) throw new ApiError("validation_failed", `leads.${i}: ${parsed.error.issues[0]?.message}`);
       return { ref: `posted:${i}`, payload: parsed.data as Record<string, unknown> };
     });
-    const inputs = [...stored.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown>, lead: l })), ...posted];
-    return c.json(await simulatePolicy(c.env, body.policy, body.teamId, inputs));
+    const inputs = [...mine.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown>, lead: l })), ...posted];
+    return c.json(await simulatePolicy(c.env, body.policy, teamId, inputs));
   })
   .post("/rollback", async (c) => {
+    mayChange(c);
+    const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
-    const history = await db.select().from(policies).orderBy(desc(policies.activatedAt));
+    const history = await db.select().from(policies).where(policyScope(teamId)).orderBy(desc(policies.activatedAt));
     const active = history.find((p) => p.status === "active");
     const previous = history.find((p) => p.status === "retired" && p.activatedAt !== null && p.version !== active?.version);
     if (!previous) throw new ApiError("conflict", "no earlier active policy to roll back to");
-    await activate(c, previous.version, reason, "policy.rollback");
-    return c.json({ active: previous.version, previous: active?.version ?? null });
+    await activate(c, teamId, previous.version, reason, "policy.rollback");
+    return c.json({ team: teamId, active: previous.version, previous: active?.version ?? null });
   })
   .get("/:version{[0-9]+}", async (c) => {
-    const policy = await getPolicyVersion(c.env, Number(c.req.param("version")));
-    if (!policy) throw new ApiError("not_found", "no such policy version");
-    return c.json({ version: Number(c.req.param("version")), policy });
+    const version = Number(c.req.param("version"));
+    const record = await getPolicyRecord(c.env, version);
+    const own = c.get("token").teamId;
+    // The default policy is every team's to read; a team's own versions are that team's only.
+    if (!record || (own !== null && record.owner !== null && record.owner !== own)) throw new ApiError("not_found", "no such policy version");
+    return c.json({ version, team: record.owner, policy: record.policy });
   })
   .post("/:version{[0-9]+}/activate", async (c) => {
+    mayChange(c);
+    const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const version = Number(c.req.param("version"));
-    if (!(await getPolicyVersion(c.env, version)) || version === 0) throw new ApiError("not_found", "no such policy version");
-    await activate(c, version, reason, "policy.activate");
-    return c.json({ active: version });
+    await versionIn(c, teamId, version);
+    await activate(c, teamId, version, reason, "policy.activate");
+    return c.json({ team: teamId, active: version });
   });

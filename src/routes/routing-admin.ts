@@ -7,7 +7,9 @@ import { accounts, reps, teams, territories } from "../db/schema.ts";
 import { auditReason } from "../lib/audit-reason.ts";
 import { invalidateRoutingFacts } from "../routing/facts-cache.ts";
 import { ApiError } from "../lib/errors.ts";
+import { requireRep, requireSameTeam, requireTeam, requireTerritories } from "../lib/references.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
+import { invalidateTeamSettings } from "../scoring/team-family.ts";
 import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } from "../schemas/routing.ts";
 
 /**
@@ -33,7 +35,9 @@ export const routingAdmin = new Hono<AppEnv>()
       db.insert(teams).values({ id: teamId, ...body }).onConflictDoUpdate({ target: teams.id, set: body }),
       auditRow(db, { actor: c.get("token").name, action: before ? "team.update" : "team.create", entityType: "team", entityId: teamId, before, after: body, reason }),
     ]);
-    return c.json({ id: teamId, ...body }, before ? 200 : 201);
+    // A new model family or retention setting reaches this isolate's next lead at once, others within seconds.
+    invalidateTeamSettings();
+    return c.json((await db.select().from(teams).where(eq(teams.id, teamId)).get())!, before ? 200 : 201);
   })
   .get("/reps", async (c) => {
     const teamId = c.req.query("team");
@@ -45,8 +49,10 @@ export const routingAdmin = new Hono<AppEnv>()
     const body = parseOrThrow(RepBody, await readJson(c.req));
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
-    if (!(await db.select().from(teams).where(eq(teams.id, body.teamId)).get())) throw new ApiError("validation_failed", `teamId: no team ${body.teamId}`);
+    await requireTeam(db, body.teamId);
+    await requireTerritories(db, body.teamId, body.territoryIds, "territoryIds");
     const before = await db.select().from(reps).where(eq(reps.id, repId)).get();
+    requireSameTeam("rep", repId, before?.teamId, body.teamId);
     await db.batch([
       db.insert(reps).values({ id: repId, ...body }).onConflictDoUpdate({ target: reps.id, set: { ...body, deletedAt: null } }),
       auditRow(db, { actor: c.get("token").name, action: before ? "rep.update" : "rep.create", entityType: "rep", entityId: repId, before, after: body, reason }),
@@ -67,7 +73,9 @@ export const routingAdmin = new Hono<AppEnv>()
     const body = parseOrThrow(TerritoryBody, await readJson(c.req));
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
+    await requireTeam(db, body.teamId);
     const before = await db.select().from(territories).where(eq(territories.id, territoryId)).get();
+    requireSameTeam("territory", territoryId, before?.teamId, body.teamId);
     await db.batch([
       db.insert(territories).values({ id: territoryId, ...body }).onConflictDoUpdate({ target: territories.id, set: body }),
       auditRow(db, { actor: c.get("token").name, action: before ? "territory.update" : "territory.create", entityType: "territory", entityId: territoryId, before, after: body, reason }),
@@ -80,9 +88,13 @@ export const routingAdmin = new Hono<AppEnv>()
     const body = parseOrThrow(AccountBody, await readJson(c.req));
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
-    const before = await db.select().from(accounts).where(eq(accounts.domain, domain)).get();
+    await requireTeam(db, body.teamId);
+    if (body.ownerRepId !== null) await requireRep(db, body.teamId, body.ownerRepId, "ownerRepId");
+    if (body.territoryId !== null) await requireTerritories(db, body.teamId, [body.territoryId], "territoryId");
+    // A domain is an account per team: another team's account of the same domain is another row.
+    const before = await db.select().from(accounts).where(and(eq(accounts.teamId, body.teamId), eq(accounts.domain, domain))).get();
     await db.batch([
-      db.insert(accounts).values({ domain, ...body }).onConflictDoUpdate({ target: accounts.domain, set: body }),
+      db.insert(accounts).values({ domain, ...body }).onConflictDoUpdate({ target: [accounts.teamId, accounts.domain], set: body }),
       auditRow(db, { actor: c.get("token").name, action: before ? "account.update" : "account.create", entityType: "account", entityId: domain, before, after: body, reason }),
     ]);
     return c.json({ domain, ...body }, before ? 200 : 201);

@@ -26,7 +26,9 @@ export async function reserveForPlan(env: Env, start: DecisionContext, caps: Rea
     if (!repId) return { context, plan };
     const attempts = new Map(context.attempts);
     try {
-      const res = await reserveSlot(env, repId, context.lead.id, caps.get(repId)!, ttlMs);
+      // The fair-share tag moves the rep's clock on by 1 / weight (see ./rank.ts).
+      const pick = plan.candidates.find((c) => c.repId === repId)!;
+      const res = await reserveSlot(env, repId, context.lead.id, caps.get(repId)!, ttlMs, { weight: pick.facts.weight, floor: pick.fairFloor });
       attempts.set(repId, res.ok ? { result: "reserved" } : { result: res.reason });
     } catch (err) {
       attempts.set(repId, { result: "error", detail: String(err) });

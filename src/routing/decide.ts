@@ -89,7 +89,7 @@ export function decide(context: DecisionContext): DecisionPlan {
     : outcome === "nurture" ? "nurture: no rep works this tier"
     : pick ? `${pick.stage} stage, best expected value with room`
     : plan.candidates.length === 0 ? "no rep serves this tier" : "every candidate is at capacity or unavailable";
-  const reason = `${context.trigger ? `${context.trigger}: ` : ""}${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""} → tier ${plan.tier.name}: ${why}`;
+  const reason = `${context.trigger ? `${context.trigger}: ` : ""}${score ? `p=${score.probability.toFixed(4)}` : "rules only"}${plan.escalated ? `, escalated (${plan.escalated})` : ""}${plan.consentOverride ? `, ${plan.consentOverride}` : ""} → tier ${plan.tier.name}: ${why}`;
   const model = context.model;
   const decision: NewDecision = {
     id: context.decisionId,

@@ -12,6 +12,7 @@ import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } 
 import { availabilityOf } from "./availability.ts";
 import { liveModelsForLead, policyForLead } from "./experiment-arm.ts";
 import { cachedRoutingFacts } from "./facts-cache.ts";
+import { rulesOnlyReason } from "./rules-only.ts";
 import { skewGuardReason } from "./skew-guard.ts";
 import { planRoute, repFacts, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
@@ -20,7 +21,7 @@ import type { Policy } from "./policy.ts";
 export type Attempt = { result: "reserved" | "max_open" | "max_per_day" | "error"; detail?: string };
 
 /** The lead as the decision sees it. */
-export type ContextLead = { id: string; teamId: string; email: string; payload: Record<string, unknown>; inputHash: string };
+export type ContextLead = { id: string; teamId: string; email: string; payload: Record<string, unknown>; inputHash: string; consent?: boolean | null };
 
 /**
  * Everything one decision depends on, gathered by I/O (models, policy, facts, signals, guards, snapshots)
@@ -88,10 +89,13 @@ async function scoreOrError(model: LoadedModel | undefined, input: unknown): Pro
 export async function loadDecisionContext(env: Env, lead: ContextLead & { receivedAt: number }, options: ContextOptions = {}): Promise<LoadedContext> {
   const t0 = performance.now();
   const db = getDb(env.DB);
-  const [models, { version: policyVersion, policy }, facts] = await Promise.all([
-    liveModelsForLead(env, lead.id),
-    options.policy ?? policyForLead(env, lead.id),
+  const [models, { version: policyVersion, policy }, facts, switchedToRules] = await Promise.all([
+    // A running experiment may put the lead under a challenger model or another policy version.
+    liveModelsForLead(env, lead.id, lead.teamId),
+    options.policy ?? policyForLead(env, lead.id, lead.teamId),
     options.facts ?? cachedRoutingFacts(env, lead.teamId, lead.email),
+    // A team's deliberate rules-only switch (see ./rules-only.ts).
+    rulesOnlyReason(env, lead.teamId),
   ]);
   const asOf = options.now ?? Date.now();
   const specs = [models.active, models.shadow].flatMap((m) => m?.manifest.features ?? []);
@@ -114,7 +118,7 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
       : await skewGuardReason(db, policy.guardrail, lead.teamId);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
-    signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
+    switchedToRules ?? signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
     models.shadow && !signalError ? scoreOrError(models.shadow, input) : Promise.resolve(undefined),
   ]);
   const score = typeof scored === "string" ? null : scored;
@@ -125,7 +129,7 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   const reps = facts.reps.map(repFacts);
   const context: DecisionContext = {
     decisionId: newId("dec"),
-    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload: lead.payload, inputHash: lead.inputHash },
+    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload: lead.payload, inputHash: lead.inputHash, consent: lead.consent ?? null },
     now,
     policy,
     policyVersion,
@@ -166,5 +170,6 @@ export function planInput(context: DecisionContext) {
     snapshots: context.snapshots,
     excludeReps: new Set(context.excludeReps),
     now: context.now,
+    consent: context.lead.consent ?? null,
   };
 }

@@ -3,6 +3,7 @@ import { getDb } from "../db/client.ts";
 import { experiments } from "../db/schema-governance.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
 import { getLiveModels, getModelVersion, type LiveModels } from "../scoring/model-store.ts";
+import { familyForTeam } from "../scoring/team-family.ts";
 import { getActivePolicy, getPolicyVersion, type ActivePolicy } from "./policy-store.ts";
 
 /*
@@ -63,28 +64,41 @@ export function runningExperiments(env: Env): Promise<ExperimentRow[]> {
   return running.get("running", () => getDb(env.DB).select().from(experiments).where(eq(experiments.status, "running")));
 }
 
-/** The arm of `leadId` in the running experiment of `kind`, if there is one (holdout leads get the baseline). */
-async function armOf(env: Env, kind: ExperimentRow["kind"], leadId: string) {
-  const exp = (await runningExperiments(env).catch(() => [])).find((e) => e.kind === kind);
+/**
+ * The running experiment of `kind` a team's lead falls under: the team's own, else (for a team on the
+ * default policy or model family) the one that splits the default's leads.
+ */
+function experimentFor(rows: readonly ExperimentRow[], kind: ExperimentRow["kind"], teamId: string, onDefault: boolean) {
+  return rows.find((e) => e.kind === kind && e.teamId === teamId) ?? (onDefault ? rows.find((e) => e.kind === kind && e.teamId === null) : undefined);
+}
+
+/** The arm of `leadId` in an experiment, if any (holdout leads get the baseline). */
+function armIn(exp: ExperimentRow | undefined, leadId: string) {
   if (!exp) return undefined;
   const name = assignArm(exp, leadId);
   return name === HOLDOUT ? undefined : exp.arms.find((a) => a.name === name);
 }
 
-/** The policy a lead is routed under: its policy experiment arm's version, else the active one. */
-export async function policyForLead(env: Env, leadId: string): Promise<ActivePolicy> {
-  const arm = await armOf(env, "policy", leadId);
+/** The policy a lead is routed under: its policy experiment arm's version, else its team's active one. */
+export async function policyForLead(env: Env, leadId: string, teamId: string): Promise<ActivePolicy> {
+  const [active, rows] = await Promise.all([getActivePolicy(env, teamId), runningExperiments(env).catch(() => [])]);
+  const arm = armIn(experimentFor(rows, "policy", teamId, active.owner === null), leadId);
   if (arm?.policyVersion !== undefined) {
     const policy = await getPolicyVersion(env, arm.policyVersion).catch(() => undefined);
-    if (policy) return { version: arm.policyVersion, policy };
+    if (policy) return { version: arm.policyVersion, policy, owner: active.owner };
   }
-  return getActivePolicy(env);
+  return active;
 }
 
-/** The models a lead is scored with: its model experiment arm's version as the routing model, else the active one. */
-export async function liveModelsForLead(env: Env, leadId: string): Promise<LiveModels> {
-  const [live, arm] = await Promise.all([getLiveModels(env, env.MODEL_NAME), armOf(env, "model", leadId)]);
+/**
+ * The models a lead is scored with: its team's model family (the default unless the team names its own),
+ * with its model experiment arm's version as the routing model, else the family's active one.
+ */
+export async function liveModelsForLead(env: Env, leadId: string, teamId: string): Promise<LiveModels> {
+  const family = await familyForTeam(env, teamId);
+  const [live, rows] = await Promise.all([getLiveModels(env, family), runningExperiments(env).catch(() => [])]);
+  const arm = armIn(experimentFor(rows, "model", teamId, family === env.MODEL_NAME), leadId);
   if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;
-  const challenger = await getModelVersion(env, env.MODEL_NAME, arm.modelVersion).catch(() => undefined);
+  const challenger = await getModelVersion(env, family, arm.modelVersion).catch(() => undefined);
   return challenger ? { ...live, active: challenger, error: undefined } : live;
 }

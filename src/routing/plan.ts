@@ -48,6 +48,8 @@ export type PlanInput = {
   snapshots: ReadonlyMap<string, CapacitySnapshot>;
   excludeReps?: ReadonlySet<string>;
   now: number;
+  /** The lead's consent (its site's consent field): false keeps it out of nurture; null or absent when not asked. */
+  consent?: boolean | null;
 };
 
 export type PlannedCandidate = {
@@ -57,6 +59,8 @@ export type PlannedCandidate = {
   loadRatio: number;
   /** Free to take the lead as far as the plan can tell (status, hours, room in the snapshot). */
   available: boolean;
+  /** Among the equals: the floor the rep's fair-share clock is lifted to when it takes the lead (./rank.ts). */
+  fairFloor?: number;
   why?: string;
 };
 
@@ -64,6 +68,8 @@ export type RoutePlan = {
   tier: PolicyTier;
   /** Why the tier was overridden, if it was. */
   escalated: string | null;
+  /** Set when the lead's missing consent moved it off a nurture tier. */
+  consentOverride: string | null;
   segment: string | null;
   dealValue: number;
   /** Candidates in the order to try them: available ones first, by stage, then by rank. */
@@ -107,7 +113,10 @@ export function planRoute(input: PlanInput): RoutePlan {
   const employees = numberAt(payload, "employees");
   const escalated = escalationOf(input, employees);
   const byName = (n: string) => policy.tiers.find((t) => t.name === n)!;
-  const tier = escalated ? byName(policy.escalation!.tier) : input.probability === null ? tierForRules(policy, payload) : tierForProbability(policy, input.probability);
+  const planned = escalated ? byName(policy.escalation!.tier) : input.probability === null ? tierForRules(policy, payload) : tierForProbability(policy, input.probability);
+  // No consent, no nurture sequence: a lead without consent that would be nurtured goes to the policy's tier for it.
+  const consentOverride = input.consent === false && planned.pool === null && policy.withoutConsentTier ? `no consent: tier ${policy.withoutConsentTier} instead of ${planned.name}` : null;
+  const tier = consentOverride ? byName(policy.withoutConsentTier!) : planned;
   const segment = segmentOf(policy, employees);
   const declared = numberAt(payload, "deal_value");
   const dealValue = declared !== null && declared > 0 ? declared : (segment?.defaultDealValue ?? policy.defaultDealValue);
@@ -116,7 +125,7 @@ export function planRoute(input: PlanInput): RoutePlan {
   const excluded = input.excludeReps ?? new Set<string>();
   const owner = policy.ownerFirst && input.account?.ownerRepId ? input.reps.find((r) => r.id === input.account!.ownerRepId) : undefined;
   const pool = tier.pool ? input.reps.filter((r) => r.role === tier.pool && r.id !== owner?.id && !excluded.has(r.id)) : [];
-  if (!tier.pool) return { tier, escalated, segment: segment?.name ?? null, dealValue, candidates: [], queue: "global" };
+  if (!tier.pool) return { tier, escalated, consentOverride, segment: segment?.name ?? null, dealValue, candidates: [], queue: "global" };
 
   const country = String(readPath(payload, "country") ?? "").trim().toLowerCase();
   const industry = String(readPath(payload, "industry") ?? "").trim().toLowerCase();
@@ -137,19 +146,20 @@ export function planRoute(input: PlanInput): RoutePlan {
       waiting.push({ repId: r.id, stage, expectedValue: 0, loadRatio: 0, available: false, why: a.available ? "capacity unknown" : a.why });
     }
     const ranked = rankCandidates(
-      known.map((r) => ({ repId: r.id, weight: r.weight, winRateFactor: r.winRateFactor, snapshot: input.snapshots.get(r.id)! })),
+      known.map((r) => ({ repId: r.id, weight: r.weight, winRateFactor: r.winRateFactor, snapshot: input.snapshots.get(r.id)!, atWork: availabilityOf(r, input.now).available })),
       p,
       dealValue,
       policy.loadPenalty,
+      policy.fairness,
     );
     const facts = new Map(reps.map((r) => [r.id, r]));
     for (const c of ranked) {
       const a = availabilityOf(facts.get(c.repId)!, input.now);
       const room = hasRoom(c.snapshot);
-      const planned = { repId: c.repId, stage, expectedValue: c.expectedValue, loadRatio: c.loadRatio };
+      const planned = { repId: c.repId, stage, expectedValue: c.expectedValue, loadRatio: c.loadRatio, ...(c.fairFloor === undefined ? {} : { fairFloor: c.fairFloor }) };
       if (a.available && room) ready.push({ ...planned, available: true });
       else waiting.push({ ...planned, available: false, why: a.available ? "at capacity" : a.why });
     }
   }
-  return { tier, escalated, segment: segment?.name ?? null, dealValue, candidates: [...ready, ...waiting], queue: pool.length > 0 || owner ? "team" : "global" };
+  return { tier, escalated, consentOverride, segment: segment?.name ?? null, dealValue, candidates: [...ready, ...waiting], queue: pool.length > 0 || owner ? "team" : "global" };
 }

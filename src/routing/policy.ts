@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_DRIFT_SETTINGS, DriftSettingsSchema } from "../monitoring/drift-settings.ts";
 import { readPath } from "../scoring/features.ts";
 import { GuardrailSchema } from "./guardrail.ts";
+import { DEFAULT_FAIRNESS } from "./rank.ts";
 import { ReviewRulesSchema } from "./review.ts";
 
 const Tier = z.object({
@@ -57,13 +58,20 @@ export const PolicySchema = z
     review: ReviewRulesSchema.nullable().default(null),
     /** Falls back to rule-only routing when one rep or tier gets too large a share (see ./guardrail.ts); null is off. */
     guardrail: GuardrailSchema.nullable().default(null),
+    /**
+     * A lead whose site's consent field said no never enters a nurture sequence: when its tier has no reps
+     * (nurture), it goes to this tier instead (e.g. an SDR tier: a person follows up). null is off.
+     */
+    withoutConsentTier: z.string().min(1).nullable().default(null),
+    /** Who counts as equals, among whom leads go in proportion to the reps' weights (see ./rank.ts). */
+    fairness: z.object({ evBand: z.number().min(0).max(1) }).default(DEFAULT_FAIRNESS),
   })
   .superRefine((p, ctx) => {
     const names = new Set(p.tiers.map((t) => t.name));
     if (names.size !== p.tiers.length) ctx.addIssue({ code: "custom", message: "tier names must be unique" });
     if (!p.tiers.some((t) => t.minProbability === 0))
       ctx.addIssue({ code: "custom", message: "one tier must have minProbability 0, so every lead has a tier" });
-    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier), ...(p.escalation ? [p.escalation.tier] : [])])
+    for (const name of [p.ruleOnlyTier, ...p.rules.map((r) => r.tier), ...(p.escalation ? [p.escalation.tier] : []), ...(p.withoutConsentTier ? [p.withoutConsentTier] : [])])
       if (!names.has(name)) ctx.addIssue({ code: "custom", message: `unknown tier ${name}` });
   });
 export type Policy = z.infer<typeof PolicySchema>;
@@ -91,6 +99,8 @@ export const DEFAULT_POLICY: Policy = {
   drift: DEFAULT_DRIFT_SETTINGS,
   review: null,
   guardrail: null,
+  withoutConsentTier: null,
+  fairness: DEFAULT_FAIRNESS,
 };
 
 /** The tier of a scored lead: the highest threshold its probability reaches. */

@@ -51,7 +51,7 @@ export async function replayDecision(input: {
   }
   const context: DecisionContext = {
     decisionId: decision.id,
-    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload, inputHash: lead.inputHash },
+    lead: { id: lead.id, teamId: lead.teamId, email: lead.email, payload, inputHash: lead.inputHash, consent: lead.consent ?? null },
     now: recorded.now,
     policy,
     policyVersion: input.policyVersion,

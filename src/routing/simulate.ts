@@ -15,7 +15,7 @@ export type SimulatedLead = {
 };
 
 /** A lead to simulate: a stored one (its id, email and arrival time feed signals as live), or a posted payload. */
-export type SimulationInput = { ref: string; payload: Record<string, unknown>; lead?: { id: string; email: string; receivedAt: number; inputHash: string } };
+export type SimulationInput = { ref: string; payload: Record<string, unknown>; lead?: { id: string; email: string; receivedAt: number; inputHash: string; consent: boolean | null } };
 
 /**
  * Runs a draft policy over leads and returns the decisions it would make, through the same context loading
@@ -35,11 +35,12 @@ export async function simulatePolicy(env: Env, policy: Policy, teamId: string, l
     for (const [repId, s] of working) snapshots.set(repId, s);
     const plan = decide({ ...context, snapshots });
     if (context.score) mode = "model";
-    if (plan.repId) {
-      const s = snapshots.get(plan.repId)!;
-      working.set(plan.repId, { ...s, held: s.held + 1, today: s.today + 1 });
-    }
     const pick = plan.candidates.find((c) => c.repId === plan.repId);
+    if (plan.repId && pick) {
+      // As the rep's object would: one more held, and its fair-share clock moved on by 1 / weight.
+      const s = snapshots.get(plan.repId)!;
+      working.set(plan.repId, { ...s, held: s.held + 1, today: s.today + 1, vtime: Math.max(s.vtime ?? 0, pick.fairFloor ?? -Infinity) + 1 / pick.facts.weight });
+    }
     results.push({
       ref: input.ref,
       probability: context.score?.probability ?? null,

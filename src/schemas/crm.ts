@@ -17,6 +17,12 @@ export const OutcomeSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true }),
 });
 
+/** Most outcomes one request may carry, as for events. */
+export const MAX_OUTCOMES_PER_BATCH = 500;
+
+/** `POST /v1/outcomes` with `{ "outcomes": [...] }`: 1 to 500 outcomes, a result per item. */
+export const OutcomesBatch = z.object({ outcomes: z.array(OutcomeSchema).min(1).max(MAX_OUTCOMES_PER_BATCH) });
+
 export const ExportQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/).default("0").transform(Number),
   limit: z.coerce.number().int().min(1).max(1000).default(500),

@@ -58,6 +58,8 @@ export const ExperimentBody = z
     holdoutShare: z.number().min(0).max(0.5).default(0),
     arms: z.array(Arm).min(2).max(5),
     reason: z.string().trim().min(1).max(500),
+    /** The team whose leads it splits; null splits the leads of teams on the default policy / model family. */
+    teamId: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/).nullable().default(null),
   })
   .superRefine((e, ctx) => {
     if (new Set(e.arms.map((a) => a.name)).size !== e.arms.length) ctx.addIssue({ code: "custom", path: ["arms"], message: "arm names must be unique" });

@@ -6,7 +6,13 @@ import { isValidTimezone } from "../lib/time.ts";
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "use lowercase letters, digits, _ and -");
 
-export const TeamBody = z.object({ name: z.string().trim().min(1).max(100) });
+export const TeamBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  /** The model family the team's leads score with (omit to keep, null for the default family). */
+  modelFamily: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a model family name (lowercase letters, digits, -)").nullable().optional(),
+  /** Days after which the team's leads lose their personal fields (omit to keep, null to keep them forever). */
+  retentionDays: z.number().int().min(1).max(3_650).nullable().optional(),
+});
 
 export const RepBody = z
   .object({
@@ -74,3 +80,6 @@ export const SimulateBody = z
 export const ReplayBody = z
   .object({ modelVersion: z.string().min(1).max(64).optional(), policyVersion: z.number().int().min(0).optional() })
   .default({});
+
+/** Turn a team's rules-only switch on or off; the reason is required either way (it is audited). */
+export const RulesOnlyBody = z.object({ enabled: z.boolean(), reason: z.string().trim().min(1).max(500) });

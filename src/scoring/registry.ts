@@ -49,3 +49,4 @@ export async function registerModel(
     .returning();
   return { row: row!, created: true };
 }
+

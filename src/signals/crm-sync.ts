@@ -26,7 +26,7 @@ export async function applyOwnerChanges(db: Db, teamId: string, events: readonly
     const owner = newest ? String(newest.properties.ownerRepId) : null;
     if (!newest || !events.some((e) => e.id === newest.id) || owner === account.ownerRepId) continue;
     await db.batch([
-      db.update(accounts).set({ ownerRepId: owner }).where(eq(accounts.domain, domain)),
+      db.update(accounts).set({ ownerRepId: owner }).where(and(eq(accounts.teamId, teamId), eq(accounts.domain, domain))),
       auditRow(db, { actor, action: "account.owner_change", entityType: "account", entityId: domain, before: { ownerRepId: account.ownerRepId }, after: { ownerRepId: owner }, reason: `event ${newest.id} from ${newest.source}` }),
     ]);
     changed.push(domain);

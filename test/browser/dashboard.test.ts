@@ -114,6 +114,38 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium", () => {
     await page.close();
   });
 
+  it("lets an admin pick a team, and shows a team's token its own team's reports without a picker", async () => {
+    const page = await browser!.newPage();
+    const asked: string[] = [];
+    page.on("request", (r) => asked.push(new URL(r.url()).pathname + new URL(r.url()).search));
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#token", ADMIN);
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.$$eval("#team option", (o) => o.map((x) => (x as unknown as { value: string }).value))).toEqual(["", "demo"]);
+    await page.evaluate("document.body.removeAttribute('data-loaded')");
+    await page.selectOption("#team", "demo");
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(asked.some((p) => p.startsWith("/v1/admin/reports/routing") && p.includes("team=demo"))).toBe(true);
+    expect(await page.$$eval("#recent tbody tr", (rows) => rows.length)).toBe(LEADS);
+    await page.close();
+
+    const team = await browser!.newPage();
+    const teamAsked: string[] = [];
+    team.on("request", (r) => teamAsked.push(new URL(r.url()).pathname));
+    await team.goto(`${base}/dashboard`);
+    await team.fill("#token", CRM);
+    await team.click("#auth button");
+    await team.waitForSelector("body[data-loaded]");
+    expect(await team.getAttribute("body", "data-loaded")).toBe("true");
+    expect(await team.$eval("#team", (s) => (s as unknown as { disabled: boolean }).disabled)).toBe(true);
+    expect(teamAsked).toContain("/v1/reports/routing");
+    expect(teamAsked.filter((p) => p.startsWith("/v1/admin/reports"))).toEqual([]);
+    expect(await team.$$eval("#recent tbody tr", (rows) => rows.length)).toBe(LEADS);
+    await team.close();
+  });
+
   it("says so when the token is refused, and draws nothing", async () => {
     const page = await browser!.newPage();
     await page.goto(`${base}/dashboard`);
@@ -124,5 +156,20 @@ describe.skipIf(!CHROMIUM)("dashboard in headless Chromium", () => {
     expect(await page.textContent("#status")).toMatch(/invalid or revoked/);
     expect(await page.$$eval("canvas[data-points]", (c) => c.length)).toBe(0);
     await page.close();
+  });
+  it("shows a team's rules-only switch while it is on", async () => {
+    const flip = (enabled: boolean) =>
+      fetch(`${base}/v1/admin/teams/demo/rules-only`, { method: "PUT", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ enabled, reason: "browser check of the switch" }) });
+    expect((await flip(true)).status).toBe(200);
+    const page = await browser!.newPage();
+    await page.goto(`${base}/dashboard`);
+    await page.fill("#token", ADMIN);
+    await page.click("#auth button");
+    await page.waitForSelector("body[data-loaded]");
+    expect(await page.$$eval("#rules-only tbody tr", (rows) => rows.length)).toBe(1);
+    expect(await page.textContent("#rules-only tbody")).toContain("browser check of the switch");
+    expect(await page.textContent("#rules-only-summary")).toMatch(/1 team\(s\) routing on rules only/);
+    await page.close();
+    expect((await flip(false)).status).toBe(200);
   });
 });
