@@ -1,6 +1,6 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** Trust tables (migrations/0002_trust.sql): replayed signatures, and a team's rules-only switch. */
+/** Trust tables (migrations/0001_trust.sql): replayed signatures, and a team's rules-only switch. */
 
 /**
  * The signature of every signed lead post seen within the tolerance window, written in the batch that

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
-/** Outbound webhooks: subscriptions, their deliveries and every attempt (migrations/0006_webhooks.sql). */
+/** Outbound webhooks: subscriptions, their deliveries and every attempt (migrations/0004_webhooks.sql). */
 
 const createdAt = () =>
   integer("created_at", { mode: "number" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);

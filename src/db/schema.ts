@@ -235,7 +235,7 @@ export const territories = sqliteTable("territories", {
 export const accounts = sqliteTable(
   "accounts",
   {
-    /** The account's team: a domain is an id the client chooses, so it is unique per team (0002_trust). */
+    /** The account's team: a domain is an id the client chooses, so it is unique per team (0001_trust). */
     teamId: text("team_id").notNull(),
     /** Normalised domain (lower case, no `www.`). */
     domain: text("domain").notNull(),
@@ -319,7 +319,7 @@ export const submissions = sqliteTable(
 export const outcomes = sqliteTable(
   "outcomes",
   {
-    /** The lead's team: an outcome id is the CRM's, unique per team, never across teams (0002_trust). */
+    /** The lead's team: an outcome id is the CRM's, unique per team, never across teams (0001_trust). */
     teamId: text("team_id").notNull(),
     id: text("id").notNull(),
     leadId: text("lead_id").notNull(),
