@@ -75,7 +75,20 @@ export async function startWorker(config: string, port: number, persistTo: strin
  */
 export async function startRouter(port: number, env: Record<string, string> = {}): Promise<{ url: URL; stop: () => Promise<void> }> {
   const child = spawn("tsx", ["scripts/start.ts"], { stdio: ["ignore", "ignore", "inherit"], env: { ...offlineEnv(), ...env, PORT: String(port) }, detached: true });
-  return waitForWorker(child, "the router", port);
+  const router = await waitForWorker(child, "the router", port);
+  // npm start sets the demo up over HTTP once the Worker answers: ready when its admin token is accepted.
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`the router exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(new URL("/v1/admin/teams", router.url), { headers: { authorization: `Bearer ${localAdminToken()}` } });
+      if (res.ok) return router;
+    } catch {
+      // no token file yet, or the router is still busy setting up
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await router.stop();
+  throw new Error(`the router on port ${port} was not set up in time`);
 }
 
 async function waitForWorker(child: ReturnType<typeof spawn>, config: string, port: number): Promise<{ url: URL; stop: () => Promise<void> }> {
