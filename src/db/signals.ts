@@ -29,8 +29,11 @@ async function accountsByDomain(db: Db, teamId: string, domains: readonly string
 export async function accountKeys(db: Db, teamId: string, emails: readonly string[]): Promise<{ keys: (string | null)[]; rows: Map<string, AccountRow> }> {
   const candidates = emails.map(accountDomainCandidates);
   const rows = await accountsByDomain(db, teamId, candidates.flat());
-  return { keys: candidates.map((c) => c.find((d) => rows.has(d)) ?? c[0] ?? null), rows };
+  return { keys: candidates.map((c) => keyOf(c, rows)), rows };
 }
+
+/** The most specific known account among an email's candidate domains, else its own domain (null: free-mail). */
+const keyOf = (candidates: readonly string[], rows: ReadonlyMap<string, AccountRow>): string | null => candidates.find((d) => rows.has(d)) ?? candidates[0] ?? null;
 
 /**
  * Stores events once per (team, id): returns the ids that were new. Chunked so each statement stays under
@@ -79,13 +82,17 @@ export async function loadSignals(db: Db, teamId: string, subjects: readonly Sig
   const out = new Map<string, Signals>();
   if (subjects.length === 0) return out;
   const since = Math.min(...subjects.map((s) => s.asOf)) - LOOKBACK_DAYS * 86_400_000;
-  const { keys, rows } = await accountKeys(db, teamId, subjects.map((s) => s.email));
+  const candidates = subjects.map((s) => accountDomainCandidates(s.email));
   const emails = [...new Set(subjects.map((s) => s.email))];
-  const domains = [...new Set(keys.filter((k): k is string => k !== null))];
-  const [byEmail, byDomain] = await Promise.all([
+  // Every domain an email's account could be keyed by: the accounts and the domains' events are read side
+  // by side (one round trip on the lead path, not two), and only the chosen key's events are used.
+  const domains = [...new Set(candidates.flat())];
+  const [rows, byEmail, byDomain] = await Promise.all([
+    accountsByDomain(db, teamId, domains),
     Promise.all(chunks(emails).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.subject, part), gt(signalEvents.occurredAt, since))))),
     Promise.all(chunks(domains).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.domain, part), gt(signalEvents.occurredAt, since))))),
   ]);
+  const keys = candidates.map((c) => keyOf(c, rows));
   const group = (list: SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
     const m = new Map<string, SignalEvent[]>();
     for (const r of list) {
