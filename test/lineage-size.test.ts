@@ -5,7 +5,7 @@ import { TOKENS } from "./setup.ts";
 
 // Lineage bytes per lead for pools of 10, 50 and 500 reps (half AEs, half SDRs, as `npm run loadtest`
 // seeds them), stored compactly, against what the same candidates cost as the full list stored before
-// 0004. Prints a table (the README's Performance section quotes it).
+// 0003_rep_facts_versions. Prints a table (the README's Performance section quotes it).
 const LEADS = 10;
 const COLUMNS = ["decision_id", "input_hash", "features", "vector", "reasons", "candidates", "timings", "shadow", "fallback_reason", "context", "provenance"];
 const bytesOf = `${COLUMNS.map((c) => `coalesce(length(CAST(${c} AS BLOB)), 0)`).join(" + ")} + 16`;
@@ -44,7 +44,7 @@ describe("lineage size", () => {
         const { lineage } = (await (await crmGet(`/v1/decisions/${id}`, TOKENS.admin)).json()) as { lineage: { features: Record<string, number> } };
         candidates += traces.length;
         compact += row!.bytes;
-        // The same row as stored before 0004: every candidate with its rep's full facts, and the named
+        // The same row as stored before 0003_rep_facts_versions: every candidate with its rep's full facts, and the named
         // feature values beside the vector.
         const size = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).length;
         full += row!.bytes - row!.c - row!.f + size(traces) + size(lineage.features);

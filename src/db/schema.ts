@@ -162,7 +162,7 @@ export const decisions = sqliteTable(
 
 /**
  * Each distinct set of rep facts a decision's candidates had, stored once and referenced from lineage by
- * hash (sha256 of the canonical JSON), so lineage grows with leads, not leads × reps (0004).
+ * hash (sha256 of the canonical JSON), so lineage grows with leads, not leads × reps (0003_rep_facts_versions).
  */
 export const repFactsVersions = sqliteTable("rep_facts_versions", {
   hash: text("hash").primaryKey(),
@@ -179,7 +179,7 @@ export const lineage = sqliteTable("lineage", {
   reasons: text("reasons", { mode: "json" }).notNull(),
   /**
    * Candidates considered, in rank order, with the capacity snapshot each showed: compact, referencing a
-   * `rep_facts_versions` row (src/routing/lineage-codec.ts); rows written before 0004 hold the full list.
+   * `rep_facts_versions` row (src/routing/lineage-codec.ts); rows written before 0003_rep_facts_versions hold the full list.
    */
   candidates: text("candidates", { mode: "json" }).notNull(),
   timings: text("timings", { mode: "json" }).notNull(),
