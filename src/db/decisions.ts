@@ -29,7 +29,7 @@ export async function recordDecision(db: Db, decision: NewDecision, trail: NewLi
 
 /**
  * A decision, its lineage as stored, and the rep facts set its candidates reference (`factsJson`, null for
- * lineage written before 0004, whose candidates carry their facts). Expand with routing's decodeCandidates.
+ * lineage written before 0003_rep_facts_versions, whose candidates carry their facts). Expand with routing's decodeCandidates.
  */
 /** A new lead's first decision and its lineage, as statements for the batch that stores the lead (storeDecidedLead). */
 export function firstDecisionStatements(db: Db, decision: NewDecision, trail: NewLineage): BatchItem<"sqlite">[] {
