@@ -94,7 +94,9 @@ describe("features from signals in live scoring", () => {
     const { lineage } = await decisionOf(decision.id);
     expect(lineage.features.demo_7d).toBe(1);
     expect(lineage.provenance.features.demo_7d).toMatchObject({ from: "signals", value: 1, refs: ["demo-1"] });
-    expect(lineage.provenance.features.employees).toMatchObject({ from: "form", value: 42, raw: 42 });
+    expect(lineage.provenance.features.employees).toMatchObject({ from: "form", value: 42 });
+    // The raw form value stays in the lead's payload only (personal data is not copied into lineage).
+    expect(lineage.provenance.features.employees).not.toHaveProperty("raw");
     const row = await env.DB.prepare("SELECT source, ingested_at FROM signal_events WHERE id = ?").bind(lineage.provenance.features.demo_7d!.refs![0]).first<{ source: string; ingested_at: number }>();
     expect(row!.source).toBe("hubspot");
     expect(row!.ingested_at).toBeLessThanOrEqual(lineage.provenance.asOf);

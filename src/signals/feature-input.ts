@@ -1,4 +1,4 @@
-import { featureValue, readPath } from "../scoring/features.ts";
+import { featureValue } from "../scoring/features.ts";
 import type { FeatureSpec } from "../scoring/manifest.ts";
 import type { Signals } from "./aggregates.ts";
 
@@ -36,7 +36,7 @@ export function signalColumns(values: Signals["values"]): Record<string, unknown
 }
 
 export type FeatureProvenance =
-  | { source: string; from: "form"; value: unknown; raw: unknown }
+  | { source: string; from: "form"; value: unknown }
   | { source: string; from: "signals"; value: unknown; refs: string[]; total: number };
 
 /** At most this many event ids per feature in lineage (the total count is kept). */
@@ -47,7 +47,8 @@ export function featureProvenance(specs: readonly FeatureSpec[], input: Record<s
   return Object.fromEntries(
     specs.map((s) => {
       const value = featureValue(s, input);
-      if (!isSignalSource(s.source)) return [s.name, { source: s.source, from: "form", value, raw: readPath(input, s.source) ?? null }];
+      // The form value itself is the lead's payload at `source` (kept there, masked there): not copied here.
+      if (!isSignalSource(s.source)) return [s.name, { source: s.source, from: "form", value }];
       const refs = signals?.sources[s.source] ?? [];
       return [s.name, { source: s.source, from: "signals", value, refs: refs.slice(-MAX_REFS), total: refs.length }];
     }),
