@@ -5,7 +5,6 @@ import { getDb } from "../src/db/client.ts";
 import { seedDefaults } from "./seed.ts";
 import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
 import { ManifestSchema } from "../src/scoring/manifest.ts";
-import { invalidateSubscribers } from "../src/webhooks/emit.ts";
 
 /** Tokens every test may use. */
 export const TOKENS = {
@@ -57,7 +56,6 @@ beforeEach(async () => {
   await emptyAllTables();
   // As a fresh isolate: every per-isolate cache (sites, policy, models, experiments, drift, facts, hints) empty.
   invalidateAllCaches();
-  invalidateSubscribers();
   await seedDefaults(getDb(env.DB), env.MODELS, {
     model: defaultModel(),
     tokens: [

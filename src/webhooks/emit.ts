@@ -5,6 +5,7 @@ import type { LeadRow } from "../db/leads.ts";
 import { leads } from "../db/schema.ts";
 import { webhookSubscriptions } from "../db/schema-webhooks.ts";
 import { newId } from "../lib/hashing.ts";
+import { ttlCache } from "../lib/ttl-cache.ts";
 import type { Reason } from "../scoring/score.ts";
 import { decisionEvent, type EventType, type WebhookEvent } from "./events.ts";
 
@@ -13,25 +14,25 @@ export type WebhookMessage = { kind: "event"; event: WebhookEvent } | { kind: "d
 
 /** How long an isolate trusts its list of who subscribes to what (another isolate's change shows within it). */
 const SUBSCRIBERS_TTL_MS = 10_000;
-let subscribers: { at: number; byTeam: Map<string, Set<string>> } | null = null;
+const subscribers = ttlCache<"all", Map<string, Set<string>>>(SUBSCRIBERS_TTL_MS);
 
-/** Forgets the cached subscriber list (after a subscription changes, and between tests). */
+/** Forgets the cached subscriber list (after a subscription changes). */
 export function invalidateSubscribers(): void {
-  subscribers = null;
+  subscribers.invalidate();
 }
 
 async function wanted(env: Env, teamId: string | null, type: EventType): Promise<boolean> {
-  if (!subscribers || Date.now() - subscribers.at > SUBSCRIBERS_TTL_MS) {
+  const byTeam = await subscribers.get("all", async () => {
     const rows = await getDb(env.DB)
       .select({ teamId: webhookSubscriptions.teamId, events: webhookSubscriptions.events })
       .from(webhookSubscriptions)
       .where(and(eq(webhookSubscriptions.enabled, true), isNull(webhookSubscriptions.deletedAt)));
-    const byTeam = new Map<string, Set<string>>();
-    for (const r of rows) for (const e of r.events) byTeam.set(r.teamId, (byTeam.get(r.teamId) ?? new Set()).add(e));
-    subscribers = { at: Date.now(), byTeam };
-  }
-  if (teamId !== null) return subscribers.byTeam.get(teamId)?.has(type) ?? false;
-  return [...subscribers.byTeam.values()].some((types) => types.has(type));
+    const map = new Map<string, Set<string>>();
+    for (const r of rows) for (const e of r.events) map.set(r.teamId, (map.get(r.teamId) ?? new Set()).add(e));
+    return map;
+  });
+  if (teamId !== null) return byTeam.get(teamId)?.has(type) ?? false;
+  return [...byTeam.values()].some((types) => types.has(type));
 }
 
 /**
