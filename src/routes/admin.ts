@@ -16,11 +16,18 @@ import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 /** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
 export const adminApi = new Hono<AppEnv>()
   .get("/tokens", async (c) => {
-    const rows = await getDb(c.env.DB).select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt }).from(apiTokens);
+    const own = c.get("token").teamId;
+    const rows = await getDb(c.env.DB)
+      .select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
+      .from(apiTokens)
+      .where(own === null ? undefined : eq(apiTokens.teamId, own));
     return c.json({ data: rows });
   })
   .post("/tokens", async (c) => {
     const input = parseOrThrow(TokenBody, await readJson(c.req));
+    // A team-bound token mints tokens of its own team only: never an unbound one, never another team's.
+    const own = c.get("token").teamId;
+    if (own !== null && input.teamId !== own) throw new ApiError("forbidden", `this token acts for team ${own} only`);
     if (input.teamId === null && !input.scopes.includes("admin")) {
       throw new ApiError("validation_failed", "teamId: a CRM token must be bound to a team");
     }
@@ -35,7 +42,13 @@ export const adminApi = new Hono<AppEnv>()
   .delete("/tokens/:id", async (c) => {
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
-    const row = await db.update(apiTokens).set({ revokedAt: Date.now() }).where(and(eq(apiTokens.id, c.req.param("id")), isNull(apiTokens.revokedAt))).returning().get();
+    const own = c.get("token").teamId;
+    const row = await db
+      .update(apiTokens)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(apiTokens.id, c.req.param("id")), isNull(apiTokens.revokedAt), own === null ? undefined : eq(apiTokens.teamId, own)))
+      .returning()
+      .get();
     if (!row) throw new ApiError("not_found", "no such active token");
     const { tokenHash: _hash, ...token } = row;
     await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id, before: { ...token, revokedAt: null }, after: token, reason });

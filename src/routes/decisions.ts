@@ -54,7 +54,9 @@ export const decisions = new Hono<AppEnv>()
     const { modelVersion, policyVersion } = parseOrThrow(ReplayBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));
-    if (!found) throw new ApiError("not_found", "no such decision");
+    const own = c.get("token").teamId;
+    // As for GET: a team-bound token's view of another team's decision is a missing one.
+    if (!found || (own !== null && found.decision.teamId !== own)) throw new ApiError("not_found", "no such decision");
     const { decision, lineage, factsJson } = found;
     const candidates = decodeCandidates(lineage.candidates, factsJson, (lineage.context as { now: number }).now);
     const lead = (await db.select().from(leads).where(eq(leads.id, decision.leadId)).get())!;

@@ -8,7 +8,7 @@ import { experiments } from "../db/schema-governance.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { experimentResults } from "../monitoring/experiments.ts";
-import { existingScopedTeam } from "../lib/team-scope.ts";
+import { existingScopedTeam, scopedTeam } from "../lib/team-scope.ts";
 import { invalidateExperiments } from "../routing/experiment-arm.ts";
 import { getPolicyRecord } from "../routing/policy-store.ts";
 import { familyForTeam } from "../scoring/team-family.ts";
@@ -22,6 +22,9 @@ const view = (e: typeof experiments.$inferSelect) => ({
   createdAt: new Date(e.createdAt).toISOString(),
 });
 
+/** Another team's experiment answers like a missing one to a team-bound token. */
+const visibleTo = (own: string | null, e: typeof experiments.$inferSelect) => own === null || e.teamId === own;
+
 /**
  * Champion/challenger and policy A/B tests, per team (`teamId`; null splits the leads of teams on the
  * default policy / model family). Leads are split by a hash of their id (stable, stateless); at most one
@@ -29,13 +32,15 @@ const view = (e: typeof experiments.$inferSelect) => ({
  */
 export const experimentsApi = new Hono<AppEnv>()
   .get("/experiments", async (c) => {
-    const team = c.req.query("team");
+    const team = scopedTeam(c.get("token"), c.req.query("team"));
     const rows = await getDb(c.env.DB).select().from(experiments).where(team ? eq(experiments.teamId, team) : undefined).orderBy(desc(experiments.createdAt));
     return c.json({ data: rows.map(view) });
   })
   .post("/experiments", async (c) => {
     const { reason, ...input } = parseOrThrow(ExperimentBody, await readJson(c.req));
     const db = getDb(c.env.DB);
+    // A team-bound token starts its own team's experiments only (not the default's, which split every team).
+    if (c.get("token").teamId !== null && input.teamId !== c.get("token").teamId) throw new ApiError("forbidden", `this token acts for team ${c.get("token").teamId} only`);
     if (input.teamId !== null) await existingScopedTeam(db, c.get("token"), input.teamId);
     if (input.kind === "policy") {
       for (const arm of input.arms) {
@@ -67,7 +72,7 @@ export const experimentsApi = new Hono<AppEnv>()
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const before = await db.select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
-    if (!before) throw new ApiError("not_found", "no such experiment");
+    if (!before || !visibleTo(c.get("token").teamId, before)) throw new ApiError("not_found", "no such experiment");
     if (before.status !== "running") throw new ApiError("conflict", "the experiment is not running");
     const stoppedAt = Date.now();
     await db.batch([
@@ -79,6 +84,6 @@ export const experimentsApi = new Hono<AppEnv>()
   })
   .get("/experiments/:id/results", async (c) => {
     const exp = await getDb(c.env.DB).select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
-    if (!exp) throw new ApiError("not_found", "no such experiment");
+    if (!exp || !visibleTo(c.get("token").teamId, exp)) throw new ApiError("not_found", "no such experiment");
     return c.json(await experimentResults(c.env, exp));
   });
