@@ -20,21 +20,21 @@ export async function recordDecision(db: Db, decision: NewDecision, trail: NewLi
       .update(decisions)
       .set({ isCurrent: false, crmStatus: sql`CASE WHEN crm_status = 'rejected' THEN 'rejected' ELSE 'superseded' END` })
       .where(and(eq(decisions.leadId, decision.leadId), eq(decisions.isCurrent, true))),
-    db.insert(decisions).values({ ...decision, isCurrent: true }),
-    db.insert(lineage).values({ ...trail, decisionId: decision.id }),
+    ...firstDecisionStatements(db, decision, trail),
     db.update(leads).set({ status: "decided", lastError: null }).where(eq(leads.id, decision.leadId)),
     ...extra,
   ]);
+}
+
+/** A decision (made current) and its lineage, as statements for a batch: recordDecision's, or storeDecidedLead's for a new lead. */
+export function firstDecisionStatements(db: Db, decision: NewDecision, trail: NewLineage): BatchItem<"sqlite">[] {
+  return [db.insert(decisions).values({ ...decision, isCurrent: true }), db.insert(lineage).values({ ...trail, decisionId: decision.id })];
 }
 
 /**
  * A decision, its lineage as stored, and the rep facts set its candidates reference (`factsJson`, null for
  * lineage written before 0003_rep_facts_versions, whose candidates carry their facts). Expand with routing's decodeCandidates.
  */
-/** A new lead's first decision and its lineage, as statements for the batch that stores the lead (storeDecidedLead). */
-export function firstDecisionStatements(db: Db, decision: NewDecision, trail: NewLineage): BatchItem<"sqlite">[] {
-  return [db.insert(decisions).values({ ...decision, isCurrent: true }), db.insert(lineage).values({ ...trail, decisionId: decision.id })];
-}
 
 export async function getDecisionWithLineage(db: Db, id: string) {
   const rows = await db

@@ -1,3 +1,5 @@
+import { toHex } from "../lib/hashing.ts";
+
 /** The header a server-to-server post carries: `t=<unix seconds>,v1=<hex HMAC-SHA256>`. */
 export const SIGNATURE_HEADER = "lead-router-signature";
 
@@ -25,7 +27,7 @@ const hmacKey = (secret: string, usage: "sign" | "verify") =>
 /** Signs a body as a sending server would (used by tests, scripts and client examples). */
 export async function signBody(secret: string, raw: Uint8Array, timestamp = Math.floor(Date.now() / 1000)): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), signedPayload(String(timestamp), raw));
-  return `t=${timestamp},v1=${[...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+  return `t=${timestamp},v1=${toHex(mac)}`;
 }
 
 /** `signature`: the hex HMAC that verified, the key under which a replay of this exact request is refused. */
@@ -54,7 +56,7 @@ export async function verifySignature(
   const data = signedPayload(t, raw);
   for (const secret of secrets) {
     const key = await hmacKey(secret, "verify");
-    for (const sig of sigs) if (await crypto.subtle.verify("HMAC", key, sig, data)) return { ok: true, signature: [...sig].map((b) => b.toString(16).padStart(2, "0")).join("") };
+    for (const sig of sigs) if (await crypto.subtle.verify("HMAC", key, sig, data)) return { ok: true, signature: toHex(sig) };
   }
   return { ok: false, reason: "signature does not match" };
 }

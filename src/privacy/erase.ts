@@ -48,7 +48,7 @@ export async function erasePerson(env: Env, input: { email: string; actor: strin
   const decisionIds = leadIds.length ? (await db.select({ id: decisions.id }).from(decisions).where(inArray(decisions.leadId, leadIds))).map((d) => d.id) : [];
   // Audit rows about their leads or decisions may quote the name (a manager's reason); any row may quote the email.
   const about = [...leadIds, ...decisionIds];
-  const mentions = (value: string) => or(like(auditLog.reason, `%${value}%`), sql`instr(${auditLog.before}, ${value}) > 0`, sql`instr(${auditLog.after}, ${value}) > 0`);
+  const mentions = (value: string) => or(sql`instr(${auditLog.reason}, ${value}) > 0`, sql`instr(${auditLog.before}, ${value}) > 0`, sql`instr(${auditLog.after}, ${value}) > 0`);
   const quoting = await db
     .select({ id: auditLog.id })
     .from(auditLog)

@@ -52,7 +52,10 @@ async function versionIn(c: Ctx, teamId: string | null, version: number) {
  */
 export const policiesApi = new Hono<AppEnv>()
   .use(requireScope("crm:read", "review:write"))
-  .get("/", async (c) => c.json({ team: await scopeOf(c), data: await policyHistory(c.env, await scopeOf(c)) }))
+  .get("/", async (c) => {
+    const team = await scopeOf(c);
+    return c.json({ team, data: await policyHistory(c.env, team) });
+  })
   .get("/active", async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
   .post("/", async (c) => {
     mayChange(c);

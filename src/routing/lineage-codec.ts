@@ -72,8 +72,6 @@ export function isCompact(stored: unknown): stored is CompactCandidates {
   return typeof stored === "object" && stored !== null && (stored as { v?: unknown }).v === 2;
 }
 
-/** The hash of the facts set stored candidates reference, if compact. */
-export const factsRefOf = (stored: unknown): string | null => (isCompact(stored) ? stored.facts : null);
 
 /** Expands stored candidates back to the full traces (older full lists pass through). */
 export function decodeCandidates(stored: unknown, factsJson: string | null, now: number): CandidateTrace[] {

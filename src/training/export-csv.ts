@@ -10,7 +10,8 @@ import { signalColumns } from "../signals/feature-input.ts";
 
 export type ExportRow = { leadId: string; receivedAt: string; fields: Record<string, unknown>; signals: Signals["values"]; converted: number };
 
-const cell = (v: unknown) => {
+/** One CSV cell: quoted when it holds a quote, comma or line break. */
+export const csvCell = (v: unknown) => {
   const s = v === undefined || v === null ? "" : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
@@ -23,8 +24,8 @@ export function trainingCsv(rows: readonly ExportRow[]): string {
   const signalNames = [...new Set(signals.flatMap((s) => Object.keys(s)))].sort();
   const columns = ["lead_id", "received_at", ...known, ...extra, ...signalNames, "converted"];
   const lines = [
-    columns.map(cell).join(","),
-    ...rows.map((r, i) => [r.leadId, r.receivedAt, ...[...known, ...extra].map((k) => r.fields[k]), ...signalNames.map((k) => signals[i]![k]), r.converted].map(cell).join(",")),
+    columns.map(csvCell).join(","),
+    ...rows.map((r, i) => [r.leadId, r.receivedAt, ...[...known, ...extra].map((k) => r.fields[k]), ...signalNames.map((k) => signals[i]![k]), r.converted].map(csvCell).join(",")),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -7,6 +7,7 @@
  * includes non-linear effects, so neither algorithm is the obvious winner. Reproducible from the seed.
  */
 import { gaussian, mulberry32 } from "./rng.ts";
+import { csvCell } from "./export-csv.ts";
 
 export const CRM_EXPORT_TRUTH = {
   intercept: -3.2,
@@ -31,7 +32,6 @@ const INDUSTRIES = ["saas", "fintech", "retail", "public_sector", "manufacturing
 const SOURCES = ["webinar", "referral", "paid_social", "organic", "cold_list"];
 const NOTES = ["Asked about pricing for the team plan", "Wants a call next week", "Came from the partner newsletter", "No reply yet", "Evaluating two other vendors", ""];
 
-const csvCell = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
 /** `rows` leads as CSV text (header first; every line ends with a comma, as some spreadsheet exports do). */
 export function syntheticCrmExport(rows: number, seed: number): string {
