@@ -1,4 +1,3 @@
-import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -6,6 +5,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "./app-env.ts";
 import { requireScope } from "./lib/auth.ts";
 import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
+import { apiApp, route } from "./lib/openapi-route.ts";
 import { adminApi } from "./routes/admin.ts";
 import { alertsApi } from "./routes/alerts.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
@@ -14,7 +14,7 @@ import { dashboard } from "./routes/dashboard.ts";
 import { auditApi } from "./routes/audit.ts";
 import { bootstrapApi } from "./routes/bootstrap.ts";
 import { decisions } from "./routes/decisions.ts";
-import { docs } from "./routes/docs.ts";
+import { docsFor } from "./routes/docs.ts";
 import { erasuresApi } from "./routes/erasures.ts";
 import { eventsApi } from "./routes/events.ts";
 import { experimentsApi } from "./routes/experiments.ts";
@@ -44,7 +44,11 @@ const STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   429: "rate_limited",
 };
 
-export const app = new Hono<AppEnv>();
+/** The API: every operation is a createRoute definition (src/lib/openapi-route.ts); /openapi.json is generated from them. */
+export const app = apiApp();
+
+app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "An API token; an operation names the scopes it accepts" });
+app.openAPIRegistry.registerComponent("securitySchemes", "siteKey", { type: "apiKey", in: "header", name: "X-Site-Key", description: "The site's public key (also the `site` query parameter or the `site_key` form field)" });
 
 app.use(requestId());
 app.use((c, next) => {
@@ -59,9 +63,10 @@ app.use((c, next) => {
   })(c, next);
 });
 
-app.get("/healthz", (c) => c.json({ status: "ok" }));
+app.openapi(route({ method: "get", path: "/healthz", tags: ["Operations"], summary: "Liveness", auth: "public", ok: { 200: "`{ status: ok }`" } }), (c) => c.json({ status: "ok" }));
+// Pages and assets are plain hono routes: they are not operations of the API, so not in the document.
 app.route("/", pages);
-app.route("/", docs);
+app.route("/", docsFor(app));
 app.route("/", dashboard);
 app.route("/v1/leads", leads);
 app.route("/v1/assignments", assignments);
@@ -72,7 +77,7 @@ app.route("/v1/reviews", reviewsApi);
 app.route("/v1/reports", kpisApi);
 // The same reports for team-bound tokens (their own team only); registered after the KPIs, which check their own token.
 app.use("/v1/reports/*", requireScope("crm:read", "review:write"));
-app.route("/v1/reports", reportsApi);
+app.route("/v1/reports", reportsApi(["crm:read", "review:write"], "Reports"));
 app.route("/v1/decisions", decisions);
 app.route("/v1/models", modelsApi);
 // The one door into a router with no admin token yet (BOOTSTRAP_TOKEN); it opens nothing else.
@@ -85,7 +90,7 @@ app.route("/v1/admin", routingAdmin);
 app.route("/v1/admin", rulesOnlyApi);
 app.route("/v1/admin", leadAdmin);
 app.route("/v1/admin", auditApi);
-app.route("/v1/admin/reports", reportsApi);
+app.route("/v1/admin/reports", reportsApi("admin", "Governance"));
 app.route("/v1/admin", monitoringRunApi);
 app.route("/v1/admin", experimentsApi);
 app.route("/v1/admin", erasuresApi);

@@ -10,7 +10,7 @@ describe("OpenAPI and docs", () => {
     const res = await call("/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> } }>> };
-    expect(doc.openapi).toBe("3.0.3");
+    expect(doc.openapi).toBe("3.1.0");
     const lead = doc.paths["/v1/leads"]!.post!.requestBody!.content["application/json"]!.schema;
     expect(lead.required).toContain("email");
     expect(Object.keys(lead.properties!)).toEqual(expect.arrayContaining(["employees", "demo_requested", "job_title"]));

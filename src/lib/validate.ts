@@ -6,11 +6,15 @@ import { ApiError } from "./errors.ts";
 export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues = result.error.issues
+  throw new ApiError("validation_failed", issuesMessage(result.error.issues));
+}
+
+/** The first ten issues of a failed zod check, each as `field.path: message` (`body` for the whole value). */
+export function issuesMessage(issues: readonly z.core.$ZodIssue[]): string {
+  return issues
     .slice(0, 10)
     .map((i) => `${i.path.length ? i.path.join(".") : "body"}: ${i.message}`)
     .join("; ");
-  throw new ApiError("validation_failed", issues);
 }
 
 /** Reads a JSON body (already size-capped by the bodyLimit middleware) within JSON_BODY_BOUNDS, or throws a 4xx. */

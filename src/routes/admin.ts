@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { apiTokens, leads, sites } from "../db/schema.ts";
@@ -14,8 +15,10 @@ import { decideLead } from "../routing/decide-lead.ts";
 import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 
 /** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
-export const adminApi = new Hono<AppEnv>()
-  .get("/tokens", async (c) => {
+const IdPath = z.object({ id: z.string() });
+
+export const adminApi = apiApp()
+  .openapi(route({ method: "get", path: "/tokens", tags: ["Admin"], summary: "API tokens (never their secrets); a team-bound token sees its team's", auth: "admin", ok: { 200: "Tokens" } }), async (c) => {
     const own = c.get("token").teamId;
     const rows = await getDb(c.env.DB)
       .select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
@@ -23,7 +26,7 @@ export const adminApi = new Hono<AppEnv>()
       .where(own === null ? undefined : eq(apiTokens.teamId, own));
     return c.json({ data: rows });
   })
-  .post("/tokens", async (c) => {
+  .openapi(route({ method: "post", path: "/tokens", tags: ["Admin"], summary: "Create an API token: the secret is shown once (audited)", auth: "admin", request: { body: jsonBody(TokenBody) }, ok: { 201: "The token and its secret" } }), async (c) => {
     const input = parseOrThrow(TokenBody, await readJson(c.req));
     // A team-bound token mints tokens of its own team only: never an unbound one, never another team's.
     const own = c.get("token").teamId;
@@ -39,7 +42,7 @@ export const adminApi = new Hono<AppEnv>()
     // The secret is shown here once and never again.
     return c.json({ id, secret, ...input }, 201);
   })
-  .delete("/tokens/:id", async (c) => {
+  .openapi(route({ method: "delete", path: "/tokens/{id}", tags: ["Admin"], summary: "Revoke a token (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Revoked" } }), async (c) => {
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const own = c.get("token").teamId;
@@ -54,8 +57,18 @@ export const adminApi = new Hono<AppEnv>()
     await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id, before: { ...token, revokedAt: null }, after: token, reason });
     return c.json({ id: row.id, revoked: true });
   })
-  .get("/sites", async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
-  .put("/sites/:id", async (c) => {
+  .openapi(route({ method: "get", path: "/sites", tags: ["Admin"], summary: "Sites allowed to post leads (secrets counted, never shown)", auth: "admin", ok: { 200: "Sites" } }), async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
+  .openapi(
+    route({
+      method: "put",
+      path: "/sites/{id}",
+      tags: ["Admin"],
+      summary: "Create or update a site (key, team, origins, secrets, Turnstile, dedupe window); a site key stays with its team (audited)",
+      auth: "admin",
+      request: { params: SiteBody.pick({ id: true }), body: jsonBody(SiteBody.omit({ id: true })) },
+      ok: { 200: "Updated", 201: "Created" },
+    }),
+    async (c) => {
     const input = parseOrThrow(SiteBody, { ...((await readJson(c.req)) as object), id: c.req.param("id") });
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
@@ -70,23 +83,37 @@ export const adminApi = new Hono<AppEnv>()
     invalidateSites();
     return c.json({ id: input.id }, before ? 200 : 201);
   })
-  .get("/review", async (c) => {
+  .openapi(route({ method: "get", path: "/review", tags: ["Admin"], summary: "Leads held for review as suspicious, newest first", auth: "admin", ok: { 200: "The queue" } }), async (c) => {
     const rows = await getDb(c.env.DB).select().from(leads).where(eq(leads.status, "review")).orderBy(desc(leads.receivedAt)).limit(200);
     return c.json({ data: rows.map((l) => ({ id: l.id, siteId: l.siteId, email: l.email, reason: l.reviewReason, receivedAt: new Date(l.receivedAt).toISOString(), fields: l.payload })) });
-  })
-  .post("/review/:id/:action{release|discard}", async (c) => {
-    const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
-    const db = getDb(c.env.DB);
-    const action = c.req.param("action");
-    const lead = await db
-      .update(leads)
-      .set({ status: action === "release" ? "pending" : "discarded" })
-      .where(and(eq(leads.id, c.req.param("id")), eq(leads.status, "review")))
-      .returning()
-      .get();
-    if (!lead) throw new ApiError("not_found", "no lead with that id is waiting in review");
-    await auditRow(db, { actor: c.get("token").name, action: `review.${action}`, entityType: "lead", entityId: lead.id, before: { status: "review" }, after: { status: lead.status }, reason });
-    if (action === "discard") return c.json({ id: lead.id, status: "discarded" });
-    const decision = await decideLead(c.env, lead);
-    return c.json({ id: lead.id, status: "decided", decision });
   });
+
+// Release and discard: two operations of the document, one handler.
+for (const action of ["release", "discard"] as const) {
+  adminApi.openapi(
+    route({
+      method: "post",
+      path: `/review/{id}/${action}`,
+      tags: ["Admin"],
+      summary: action === "release" ? "Release a held lead: it is routed now (audited)" : "Discard a held lead as spam (audited)",
+      auth: "admin",
+      request: { params: IdPath, body: jsonBody(ReasonBody) },
+      ok: { 200: action === "release" ? "Routed" : "Discarded" },
+    }),
+    async (c) => {
+      const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
+      const db = getDb(c.env.DB);
+      const lead = await db
+        .update(leads)
+        .set({ status: action === "release" ? "pending" : "discarded" })
+        .where(and(eq(leads.id, c.req.param("id")), eq(leads.status, "review")))
+        .returning()
+        .get();
+      if (!lead) throw new ApiError("not_found", "no lead with that id is waiting in review");
+      await auditRow(db, { actor: c.get("token").name, action: `review.${action}`, entityType: "lead", entityId: lead.id, before: { status: "review" }, after: { status: lead.status }, reason });
+      if (action === "discard") return c.json({ id: lead.id, status: "discarded" });
+      const decision = await decideLead(c.env, lead);
+      return c.json({ id: lead.id, status: "decided", decision });
+    },
+  );
+}

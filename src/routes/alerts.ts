@@ -1,7 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { Hono } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { listAlerts } from "../db/alerts.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
@@ -10,15 +10,25 @@ import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { ReasonBody } from "../schemas/admin.ts";
 
-const ListQuery = z.object({ all: z.enum(["0", "1", "true", "false"]).optional() });
+const ListQuery = z.object({ all: z.enum(["0", "1", "true", "false"]).optional().describe("1 or true: resolved ones too") });
 
 /** Operational alerts (mounted under /v1/admin): list them, and resolve one by hand with a reason. */
-export const alertsApi = new Hono<AppEnv>()
-  .get("/alerts", async (c) => {
+export const alertsApi = apiApp()
+  .openapi(route({ method: "get", path: "/alerts", tags: ["Governance"], summary: "Operational alerts (model unavailable, routing skew, ...): open ones, or all", auth: "admin", request: { query: ListQuery }, ok: { 200: "Alerts" } }), async (c) => {
     const { all } = parseOrThrow(ListQuery, c.req.query());
     return c.json({ data: await listAlerts(getDb(c.env.DB), all === "1" || all === "true") });
   })
-  .post("/alerts/:id{[0-9]+}/resolve", async (c) => {
+  .openapi(
+    route({
+      method: "post",
+      path: "/alerts/{id}/resolve",
+      tags: ["Governance"],
+      summary: "Resolve an open alert (audited)",
+      auth: "admin",
+      request: { params: z.object({ id: z.string().regex(/^[0-9]+$/, "an alert id is a number") }), body: jsonBody(ReasonBody) },
+      ok: { 200: "Resolved" },
+    }),
+    async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = Number(c.req.param("id"));

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { getDb } from "../db/client.ts";
 import { getDecision, setCrmStatus, type DecisionRow } from "../db/decisions.ts";
 import { leads } from "../db/schema.ts";
@@ -10,6 +11,8 @@ import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { decideLead } from "../routing/decide-lead.ts";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { NoteBody, RejectBody } from "../schemas/crm.ts";
+
+const IdPath = z.object({ id: z.string().describe("the assignment's decision id") });
 
 /** The assignment, if the token's team may act on it. */
 async function ownAssignment(db: ReturnType<typeof getDb>, id: string, token: TokenInfo): Promise<DecisionRow> {
@@ -27,8 +30,18 @@ async function optionalJson(req: { header(n: string): string | undefined; text()
 const transitions = { ack: { to: "acked", from: ["new"] }, accept: { to: "accepted", from: ["new", "acked"] } } as const;
 
 /** The CRM acts on assignments: ack (seen), accept (working it), reject (re-routed to someone else). */
-export const assignmentActions = new Hono<AppEnv>()
-  .post("/:id/reject", requireScope("crm:write"), async (c) => {
+export const assignmentActions = apiApp().openapi(
+  route({
+    method: "post",
+    path: "/{id}/reject",
+    tags: ["CRM"],
+    summary: "Reject an assignment: the lead is routed to another rep",
+    auth: "crm:write",
+    middleware: requireScope("crm:write"),
+    request: { params: IdPath, body: jsonBody(RejectBody) },
+    ok: { 200: "Rejected, with the new decision" },
+  }),
+  async (c) => {
     const { reason } = parseOrThrow(RejectBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
@@ -38,13 +51,30 @@ export const assignmentActions = new Hono<AppEnv>()
     const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
     const next = await decideLead(c.env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });
     return c.json({ rejected: d.id, next });
-  })
-  .post("/:id/:action{ack|accept}", requireScope("crm:write"), async (c) => {
-    const { note } = parseOrThrow(NoteBody, await optionalJson(c.req));
-    const db = getDb(c.env.DB);
-    const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
-    const step = transitions[c.req.param("action") as keyof typeof transitions];
-    const updated = await setCrmStatus(db, d.id, step.to, [...step.from], note ?? null);
-    if (!updated) throw new ApiError("conflict", `the assignment is ${d.isCurrent ? d.crmStatus : "no longer current"}`);
-    return c.json({ id: updated.id, crmStatus: updated.crmStatus });
-  });
+  },
+);
+
+// ack and accept are one transition each: two operations of the document, one handler.
+for (const action of ["ack", "accept"] as const) {
+  assignmentActions.openapi(
+    route({
+      method: "post",
+      path: `/{id}/${action}`,
+      tags: ["CRM"],
+      summary: action === "ack" ? "Mark an assignment as seen" : "Accept an assignment (working it)",
+      auth: "crm:write",
+      middleware: requireScope("crm:write"),
+      request: { params: IdPath, body: jsonBody(NoteBody, { required: false }) },
+      ok: { 200: action === "ack" ? "Acknowledged" : "Accepted" },
+    }),
+    async (c) => {
+      const { note } = parseOrThrow(NoteBody, await optionalJson(c.req));
+      const db = getDb(c.env.DB);
+      const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
+      const step = transitions[action];
+      const updated = await setCrmStatus(db, d.id, step.to, [...step.from], note ?? null);
+      if (!updated) throw new ApiError("conflict", `the assignment is ${d.isCurrent ? d.crmStatus : "no longer current"}`);
+      return c.json({ id: updated.id, crmStatus: updated.crmStatus });
+    },
+  );
+}

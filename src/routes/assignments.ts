@@ -1,8 +1,8 @@
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { assignmentsAfter } from "../db/decisions.ts";
 import { requireScope } from "../lib/auth.ts";
+import { apiApp, route } from "../lib/openapi-route.ts";
 import { parseOrThrow } from "../lib/validate.ts";
 import { FeedQuery } from "../schemas/crm.ts";
 
@@ -10,7 +10,18 @@ import { FeedQuery } from "../schemas/crm.ts";
  * The CRM's pull feed. The cursor is the decision sequence number: D1 commits writes one at a time, so a
  * row with a lower sequence is never committed after a higher one has been read — no gaps, no duplicates.
  */
-export const assignments = new Hono<AppEnv>().get("/", requireScope("crm:read"), async (c) => {
+const feed = route({
+  method: "get",
+  path: "/",
+  tags: ["CRM"],
+  summary: "Assignments after a cursor, oldest first (the token's team only)",
+  auth: "crm:read",
+  middleware: requireScope("crm:read"),
+  request: { query: FeedQuery },
+  ok: { 200: "A page of assignments with nextCursor and hasMore" },
+});
+
+export const assignments = apiApp().openapi(feed, async (c) => {
   const { cursor, limit } = parseOrThrow(FeedQuery, c.req.query());
   const rows = await assignmentsAfter(getDb(c.env.DB), cursor, limit, c.get("token").teamId);
   const data = rows.map(({ decision, lead, rep, reasons }) => ({

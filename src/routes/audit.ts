@@ -1,13 +1,23 @@
 import { and, desc, eq, gte, lt, lte, sql, type SQL } from "drizzle-orm";
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, route } from "../lib/openapi-route.ts";
 import { getDb } from "../db/client.ts";
 import { auditLog } from "../db/schema.ts";
 import { parseOrThrow } from "../lib/validate.ts";
 import { AuditQuery } from "../schemas/governance.ts";
 
 /** The append-only audit log, newest first, filtered and paged by id (`nextCursor`). Read only: no route changes a row. */
-export const auditApi = new Hono<AppEnv>().get("/audit", async (c) => {
+const list = route({
+  method: "get",
+  path: "/audit",
+  tags: ["Governance"],
+  summary: "The append-only audit log, newest first; send X-Audit-Reason on rep, token and model changes to record why",
+  auth: "admin",
+  request: { query: AuditQuery },
+  ok: { 200: "Rows with actor, before, after and reason, and nextCursor" },
+});
+
+export const auditApi = apiApp().openapi(list, async (c) => {
   const q = parseOrThrow(AuditQuery, c.req.query());
   const where: (SQL | undefined)[] = [
     q.entityType ? eq(auditLog.entityType, q.entityType) : undefined,

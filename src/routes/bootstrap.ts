@@ -1,5 +1,5 @@
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { ApiError } from "../lib/errors.ts";
 import { sha256Hex, toHex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
@@ -28,7 +28,17 @@ const AUDIT_IF_CREATED = `INSERT INTO audit_log (actor, action, entity_type, ent
  * returns its secret once. The bootstrap secret does nothing else (no other route knows it), and it stops
  * working as soon as an active admin token exists (409). Without the secret set, 403.
  */
-export const bootstrapApi = new Hono<AppEnv>().post("/", async (c) => {
+const bootstrap = route({
+  method: "post",
+  path: "/",
+  tags: ["Admin"],
+  summary: "Create the first admin token with the BOOTSTRAP_TOKEN secret (Authorization: Bearer <BOOTSTRAP_TOKEN>); refused (409) once an active admin token exists",
+  auth: "public",
+  request: { body: jsonBody(BootstrapBody, { required: false }) },
+  ok: { 201: "The admin token and its secret, shown once" },
+});
+
+export const bootstrapApi = apiApp().openapi(bootstrap, async (c) => {
   const expected = c.env.BOOTSTRAP_TOKEN;
   if (!expected) throw new ApiError("forbidden", "bootstrap is off: no BOOTSTRAP_TOKEN secret is set on this router");
   if (expected.length < MIN_BOOTSTRAP_TOKEN_LENGTH) {

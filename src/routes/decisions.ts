@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { getDb } from "../db/client.ts";
 import { getDecisionWithLineage, type DecisionRow, type LineageRow } from "../db/decisions.ts";
 import type { Db } from "../db/client.ts";
@@ -36,8 +37,12 @@ async function namedFeatures(db: Db, decision: DecisionRow, lineage: LineageRow)
   return Object.fromEntries(columns.map((c, i) => [c, vector[i]]));
 }
 
-export const decisions = new Hono<AppEnv>()
-  .get("/:id", requireScope("crm:read"), async (c) => {
+const IdPath = z.object({ id: z.string().describe("a decision id") });
+
+export const decisions = apiApp()
+  .openapi(
+    route({ method: "get", path: "/{id}", tags: ["CRM"], summary: "A decision with its lineage", auth: "crm:read", middleware: requireScope("crm:read"), request: { params: IdPath }, ok: { 200: "The decision" } }),
+    async (c) => {
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));
     const teamId = c.get("token").teamId;
@@ -50,7 +55,18 @@ export const decisions = new Hono<AppEnv>()
     return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: { ...trail, features, candidates } });
   })
   /** Recomputes a decision from its lineage, under its own or another model / policy version. */
-  .post("/:id/replay", requireScope("admin"), async (c) => {
+  .openapi(
+    route({
+      method: "post",
+      path: "/{id}/replay",
+      tags: ["Routing"],
+      summary: "Re-run a decision from its lineage under the recorded (or another) model and policy version",
+      auth: "admin",
+      middleware: requireScope("admin"),
+      request: { params: IdPath, body: jsonBody(ReplayBody, { required: false }) },
+      ok: { 200: "The replayed decision next to the recorded one" },
+    }),
+    async (c) => {
     const { modelVersion, policyVersion } = parseOrThrow(ReplayBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));

@@ -1,5 +1,5 @@
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { erasePerson } from "../privacy/erase.ts";
@@ -9,7 +9,17 @@ import { ErasureBody } from "../schemas/admin.ts";
  * Erasure of one person by email (mounted under /v1/admin). Only an admin token bound to no team may
  * erase: a person's data spans every team. Idempotent; audited under a hash of the email.
  */
-export const erasuresApi = new Hono<AppEnv>().post("/erasures", async (c) => {
+const erase = route({
+  method: "post",
+  path: "/erasures",
+  tags: ["Personal data"],
+  summary: "Erase a person by email everywhere (leads, submissions, lineage inputs, events, notes, idempotency and dedupe records, audit text, model manifests); idempotent; audited under a hash of the email; admin token bound to no team",
+  auth: "admin",
+  request: { body: jsonBody(ErasureBody) },
+  ok: { 200: "What was erased" },
+});
+
+export const erasuresApi = apiApp().openapi(erase, async (c) => {
   const token = c.get("token");
   if (token.teamId !== null) throw new ApiError("forbidden", "erasure spans every team: use an admin token bound to no team");
   const { email, reason } = parseOrThrow(ErasureBody, await readJson(c.req));

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull } from "drizzle-orm";
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
 import { reps, teams } from "../db/schema.ts";
@@ -12,13 +12,24 @@ import { EventsBody } from "../schemas/events.ts";
 import { applyOwnerChanges } from "../signals/crm-sync.ts";
 import { rescoreSubjects } from "../signals/rescore.ts";
 
+const ingest = route({
+  method: "post",
+  path: "/",
+  tags: ["Signals"],
+  summary: "Engagement, product-usage and CRM events (up to 500); each id stored once per team (a clash with another event under that id is listed in `conflicts`); waiting leads re-scored",
+  auth: "events:write",
+  middleware: requireScope("events:write"),
+  request: { body: jsonBody(EventsBody) },
+  ok: { 201: "Stored (with duplicates, conflicts and re-scored leads listed)", 200: "Nothing new: every event was a duplicate or a conflict" },
+});
+
 /**
  * Engagement, product-usage and CRM events. The whole batch is validated first (zod, then the time
  * window) and refused with a 422 naming every failing event; otherwise every new event is stored once,
  * with its source, ingest time and sender; a CRM owner change moves its account; and leads waiting in
  * nurture or a queue are re-scored.
  */
-export const eventsApi = new Hono<AppEnv>().post("/", requireScope("events:write"), async (c) => {
+export const eventsApi = apiApp().openapi(ingest, async (c) => {
   const input = parseOrThrow(EventsBody, await readJson(c.req));
   const token = c.get("token");
   if (token.teamId !== null && input.teamId !== undefined && input.teamId !== token.teamId) {

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { familyVersions } from "../db/models.ts";
@@ -30,13 +31,19 @@ const visibleTo = (own: string | null, e: typeof experiments.$inferSelect) => ow
  * default policy / model family). Leads are split by a hash of their id (stable, stateless); at most one
  * experiment of each kind runs per team at a time. Starting and stopping are audited.
  */
-export const experimentsApi = new Hono<AppEnv>()
-  .get("/experiments", async (c) => {
+const IdPath = z.object({ id: z.string() });
+
+export const experimentsApi = apiApp()
+  .openapi(
+    route({ method: "get", path: "/experiments", tags: ["Governance"], summary: "Experiments, newest first (a team-bound token: its team's)", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("one team's experiments") }) }, ok: { 200: "Experiments" } }),
+    async (c) => {
     const team = scopedTeam(c.get("token"), c.req.query("team"));
     const rows = await getDb(c.env.DB).select().from(experiments).where(team ? eq(experiments.teamId, team) : undefined).orderBy(desc(experiments.createdAt));
     return c.json({ data: rows.map(view) });
   })
-  .post("/experiments", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/experiments", tags: ["Governance"], summary: "Start a champion/challenger (model) or policy A/B test: leads split by a hash of their id, with a holdout (audited)", auth: "admin", request: { body: jsonBody(ExperimentBody) }, ok: { 201: "Running" } }),
+    async (c) => {
     const { reason, ...input } = parseOrThrow(ExperimentBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     // A team-bound token starts its own team's experiments only (not the default's, which split every team).
@@ -68,7 +75,9 @@ export const experimentsApi = new Hono<AppEnv>()
     invalidateExperiments();
     return c.json(view((await db.select().from(experiments).where(eq(experiments.id, input.id)).get())!), 201);
   })
-  .post("/experiments/:id/stop", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/experiments/{id}/stop", tags: ["Governance"], summary: "Stop an experiment (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(ReasonBody) }, ok: { 200: "Stopped" } }),
+    async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const before = await db.select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
@@ -82,7 +91,9 @@ export const experimentsApi = new Hono<AppEnv>()
     invalidateExperiments();
     return c.json({ id: before.id, status: "stopped" });
   })
-  .get("/experiments/:id/results", async (c) => {
+  .openapi(
+    route({ method: "get", path: "/experiments/{id}/results", tags: ["Governance"], summary: "Per arm: conversion with Wilson intervals, difference vs baseline, time to first action", auth: "admin", request: { params: IdPath }, ok: { 200: "The results" } }),
+    async (c) => {
     const exp = await getDb(c.env.DB).select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
     if (!exp || !visibleTo(c.get("token").teamId, exp)) throw new ApiError("not_found", "no such experiment");
     return c.json(await experimentResults(c.env, exp));

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, notInArray, sql } from "drizzle-orm";
-import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, route } from "../lib/openapi-route.ts";
 import { selectInChunks } from "../db/chunks.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { decisions, leads, lineage, outcomes } from "../db/schema.ts";
@@ -23,7 +23,18 @@ type Lead = typeof leads.$inferSelect;
  * lead rowid (a page scans `limit` leads) so a long export resumes. Each row carries the lead's consent;
  * leads whose personal fields were masked (erasure, retention) are left out: their inputs are gone.
  */
-export const exportsApi = new Hono<AppEnv>().get("/training", requireScope("admin"), async (c) => {
+const training = route({
+  method: "get",
+  path: "/training",
+  tags: ["Admin"],
+  summary: "Leads as training rows, labelled `converted` within a horizon after their decision (censored while it is open)",
+  auth: "admin",
+  middleware: requireScope("admin"),
+  request: { query: ExportQuery },
+  ok: { 200: "A page of rows with nextCursor and hasMore" },
+});
+
+export const exportsApi = apiApp().openapi(training, async (c) => {
   const { cursor, limit, horizonDays } = parseOrThrow(ExportQuery, c.req.query());
   const db = getDb(c.env.DB);
   // rowid is unique and increases with every insert: a cursor on it never skips or repeats a lead.

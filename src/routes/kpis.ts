@@ -1,5 +1,5 @@
-import { Hono } from "hono";
 import { z } from "zod";
+import { apiApp, route } from "../lib/openapi-route.ts";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
 import { kpiRows } from "../db/kpi-data.ts";
@@ -29,7 +29,18 @@ export const KpiQuery = z
  * rate, conversion by tier and by rep, pipeline velocity, and the leads left without a rep, by reason.
  * A CRM token sees its own team; an admin token every team, or one with `team`.
  */
-export const kpisApi = new Hono<AppEnv>().get("/kpis", requireScope("crm:read"), async (c) => {
+const kpis = route({
+  method: "get",
+  path: "/kpis",
+  tags: ["Reports"],
+  summary: "KPIs of leads received in [from, to): time to first action, contact rate, conversion by tier and rep, pipeline velocity, unassigned leads by reason",
+  auth: "crm:read",
+  middleware: requireScope("crm:read"),
+  request: { query: KpiQuery.in },
+  ok: { 200: "The KPIs" },
+});
+
+export const kpisApi = apiApp().openapi(kpis, async (c) => {
   const q = parseOrThrow(KpiQuery, c.req.query());
   const own = c.get("token").teamId;
   if (own !== null && q.team !== undefined && q.team !== own) throw new ApiError("forbidden", `this token reads team ${own} only`);

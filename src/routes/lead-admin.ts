@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { getDb } from "../db/client.ts";
 import { currentDecision } from "../db/decisions.ts";
 import { leads } from "../db/schema.ts";
@@ -11,7 +12,17 @@ import { assignByHand } from "../routing/manual.ts";
 import { ReassignBody } from "../schemas/review.ts";
 
 /** Admin actions on single leads (mounted under /v1/admin, which requires an admin token). */
-export const leadAdmin = new Hono<AppEnv>().post("/leads/:id/reassign", async (c) => {
+const reassign = route({
+  method: "post",
+  path: "/leads/{id}/reassign",
+  tags: ["Admin"],
+  summary: "Move any lead to another rep of its team, with a reason (audited)",
+  auth: "admin",
+  request: { params: z.object({ id: z.string().describe("a lead id") }), body: jsonBody(ReassignBody) },
+  ok: { 200: "Reassigned" },
+});
+
+export const leadAdmin = apiApp().openapi(reassign, async (c) => {
   const { repId, reason } = parseOrThrow(ReassignBody, await readJson(c.req));
   const db = getDb(c.env.DB);
   const lead = await db.select().from(leads).where(eq(leads.id, c.req.param("id"))).get();

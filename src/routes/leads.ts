@@ -1,6 +1,7 @@
-import { Hono, type Context } from "hono";
+import type { Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, bodyOf, route } from "../lib/openapi-route.ts";
 import { getDb } from "../db/client.ts";
 import type { Db } from "../db/client.ts";
 import { firstDecisionStatements } from "../db/decisions.ts";
@@ -99,8 +100,31 @@ async function storeCarefully(db: Db, lead: typeof leadsTable.$inferInsert, wind
   }
 }
 
-export const leads = new Hono<AppEnv>()
-  .use(
+/**
+ * The intake's entry in the document. The handler reads the body itself (JSON, urlencoded or multipart,
+ * within LEAD_BODY_BOUNDS) and validates it with LeadInputSchema, so the body is documented, not validated, here.
+ */
+const intake = route({
+  method: "post",
+  path: "/",
+  tags: ["Intake"],
+  summary: "Submit a lead (JSON, urlencoded or multipart; signed server-to-server posts with Lead-Router-Signature)",
+  auth: "site",
+  parameters: [
+    { name: "site", in: "query", required: false, description: "the site key, when not sent as X-Site-Key or the `site_key` field", schema: { type: "string" } },
+    { name: "Idempotency-Key", in: "header", required: false, description: "the same key and body answer the same response, never a second lead", schema: { type: "string" } },
+    { name: SIGNATURE_HEADER, in: "header", required: false, description: "a server's HMAC signature of the raw body (`t=<unix seconds>,v1=<hex>`); a replayed signature is refused", schema: { type: "string" } },
+  ],
+  request: { body: bodyOf(LeadInputSchema, ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]) },
+  ok: {
+    201: "Stored, scored and routed",
+    200: "Merged into an earlier lead of the same email",
+    202: "Stored; decision pending or under review",
+    303: "Plain HTML form: redirect to the thank-you page",
+  },
+});
+
+export const leads = apiApp(
     cors({
       // Any origin may ask; the post itself is checked against its site's allowlist.
       origin: (origin) => origin,
@@ -110,7 +134,7 @@ export const leads = new Hono<AppEnv>()
       maxAge: 86_400,
     }),
   )
-  .post("/", async (c) => {
+  .openapi(intake, async (c) => {
     const t0 = performance.now();
     // The rate limits run beside parsing and authentication; their verdict is read once the site is known.
     const headerKey = c.req.header("x-site-key") ?? c.req.query("site");

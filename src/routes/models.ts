@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, bodyOf, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { familyVersions, type ModelRow } from "../db/models.ts";
@@ -63,14 +64,33 @@ async function applyPlan(c: { env: Env; get(key: "token"): { name: string } }, n
   return plan.changes;
 }
 
-export const modelsApi = new Hono<AppEnv>()
-  .use(requireScope("admin"))
-  .get("/", async (c) => {
+const VersionPath = z.object({ name: z.string().describe("the model family"), version: z.string() });
+/** The upload's multipart fields, for the document (the handler reads the form itself: a file and a JSON manifest). */
+const UploadForm = z.object({
+  model: z.string().describe("the ONNX file"),
+  manifest: ManifestSchema.describe("the manifest, as a JSON file or field"),
+  reason: z.string().max(500).optional().describe("why (audited; or the X-Audit-Reason header)"),
+});
+
+export const modelsApi = apiApp(requireScope("admin"))
+  .openapi(
+    route({ method: "get", path: "/", tags: ["Models"], summary: "The model registry: a family's versions, newest first", auth: "admin", request: { query: z.object({ name: z.string().optional().describe("the model family (default MODEL_NAME)") }) }, ok: { 200: "Versions" } }),
+    async (c) => {
     const name = c.req.query("name") ?? c.env.MODEL_NAME;
     return c.json({ data: (await familyVersions(getDb(c.env.DB), name)).map((r) => view(r)) });
   })
   /** Upload: multipart `model` (ONNX) + `manifest` (JSON). Validated inside workerd, stored as staged. */
-  .post("/", async (c) => {
+  .openapi(
+    route({
+      method: "post",
+      path: "/",
+      tags: ["Models"],
+      summary: "Upload a model: multipart `model` (ONNX) + `manifest` (JSON); validated inside workerd, stored as staged (audited)",
+      auth: "admin",
+      request: { body: bodyOf(UploadForm, ["multipart/form-data"]) },
+      ok: { 201: "Staged" },
+    }),
+    async (c) => {
     const headerReason = auditReason(c.req);
     const form = await c.req.formData().catch(() => {
       throw new ApiError("bad_request", "send a multipart/form-data body with `model` and `manifest` fields");
@@ -112,12 +132,14 @@ export const modelsApi = new Hono<AppEnv>()
     await auditRow(db, { actor: c.get("token").name, action: "model.upload", entityType: "model", entityId: `${row.name}@${row.version}`, before: null, after: { status: "staged", sha256: row.sha256 }, reason });
     return c.json(view(row), 201);
   })
-  .get("/:name/:version", async (c) => {
+  .openapi(route({ method: "get", path: "/{name}/{version}", tags: ["Models"], summary: "One model version with its manifest", auth: "admin", request: { params: VersionPath }, ok: { 200: "The version" } }), async (c) => {
     const row = (await familyVersions(getDb(c.env.DB), c.req.param("name"))).find((r) => r.version === c.req.param("version"));
     if (!row) throw new ApiError("not_found", "no such model version");
     return c.json(view(row, true));
   })
-  .post("/:name/:version/status", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{name}/{version}/status", tags: ["Models"], summary: "Move a version: staged, shadow, active or retired (audited)", auth: "admin", request: { params: VersionPath, body: jsonBody(ModelStatusBody) }, ok: { 200: "The status changes made" } }),
+    async (c) => {
     const { to, reason } = parseOrThrow(ModelStatusBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);
@@ -125,7 +147,9 @@ export const modelsApi = new Hono<AppEnv>()
     const changes = await applyPlan(c, name, planTransition(family, c.req.param("version"), to), reason);
     return c.json({ changes });
   })
-  .post("/:name/rollback", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{name}/rollback", tags: ["Models"], summary: "Activate the previously active version (audited)", auth: "admin", request: { params: VersionPath.pick({ name: true }), body: jsonBody(ReasonBody) }, ok: { 200: "The status changes made" } }),
+    async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);

@@ -1,5 +1,6 @@
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { getDb } from "../db/client.ts";
 import { closeAssignments, leadsOfTeam, storeOutcomes, type NewOutcome, type OutcomeStatus } from "../db/outcomes.ts";
@@ -8,13 +9,24 @@ import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { OutcomeSchema, OutcomesBatch } from "../schemas/crm.ts";
 
+const report = route({
+  method: "post",
+  path: "/",
+  tags: ["CRM"],
+  summary: "Report what happened to leads (training labels; won/lost frees the rep): one outcome, or `{ outcomes: [...] }` (up to 500) with a result per item. An id is unique per team: the same report again is a duplicate, another report under that id a conflict (409 for one outcome)",
+  auth: "crm:write",
+  middleware: requireScope("crm:write"),
+  request: { body: jsonBody(z.union([OutcomeSchema, OutcomesBatch])) },
+  ok: { 201: "Stored (a batch: at least one, each item's status listed)", 200: "Already stored (same id and report), or nothing new in a batch" },
+});
+
 /**
  * Outcomes close the loop: they become training labels, and `won` / `lost` free the rep's slot. One
  * outcome, or a batch of up to 500 with a result per item. An outcome id is the CRM's, unique per team:
  * sent again with the same report it is a duplicate (nothing changes), with another report a conflict
  * (409 for a single outcome); another team's ids never clash.
  */
-export const outcomesApi = new Hono<AppEnv>().post("/", requireScope("crm:write"), async (c) => {
+export const outcomesApi = apiApp().openapi(report, async (c) => {
   const raw = await readJson(c.req);
   const body = raw !== null && typeof raw === "object" && "outcomes" in raw ? parseOrThrow(OutcomesBatch, raw) : parseOrThrow(OutcomeSchema, raw);
   const items = "outcomes" in body ? body.outcomes : [body];

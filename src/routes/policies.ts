@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, max } from "drizzle-orm";
-import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
@@ -17,6 +19,8 @@ import { LeadInputSchema } from "../schemas/lead.ts";
 import { PolicyBody, SimulateBody } from "../schemas/routing.ts";
 
 type Ctx = Context<AppEnv>;
+
+const VersionPath = z.object({ version: z.string().regex(/^[0-9]+$/, "a policy version is a number") });
 
 /** The policy scope of the request: the token's team, the `team` an admin names, or the default (null). */
 const scopeOf = (c: Ctx) => existingScopedTeam(getDb(c.env.DB), c.get("token"), c.req.query("team"));
@@ -50,14 +54,31 @@ async function versionIn(c: Ctx, teamId: string | null, version: number) {
  * their own route under the default). A team-bound token reads and, with review:write, changes its own
  * team's; an admin token names the team with `?team=` (none: the default policy).
  */
-export const policiesApi = new Hono<AppEnv>()
-  .use(requireScope("crm:read", "review:write"))
-  .get("/", async (c) => {
+const TeamQuery = z.object({ team: z.string().optional().describe("admin tokens: the team whose policies (none: the default policy); a team-bound token always gets its own") });
+const READ = ["crm:read", "review:write"] as const;
+const CHANGE = ["review:write", "admin"] as const;
+
+export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
+  .openapi(
+    route({ method: "get", path: "/", tags: ["Policies"], summary: "Policy versions of one scope: the token's team, the team an admin names, or the default policy", auth: READ, request: { query: TeamQuery }, ok: { 200: "Versions" } }),
+    async (c) => {
     const team = await scopeOf(c);
     return c.json({ team, data: await policyHistory(c.env, team) });
   })
-  .get("/active", async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
-  .post("/", async (c) => {
+  .openapi(
+    route({ method: "get", path: "/active", tags: ["Policies"], summary: "The policy the team routes under: its own active one, else the default", auth: READ, request: { query: TeamQuery }, ok: { 200: "Version, policy and owner (null: the default)" } }),
+    async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
+  .openapi(
+    route({
+      method: "post",
+      path: "/",
+      tags: ["Policies"],
+      summary: "Store a policy version for the scope (review:write of the team, or admin), active unless activate=false (audited)",
+      auth: CHANGE,
+      request: { query: TeamQuery, body: jsonBody(PolicyBody) },
+      ok: { 201: "Stored" },
+    }),
+    async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     // A bad policy is refused here, before anything is written: the active one is untouched.
@@ -72,7 +93,17 @@ export const policiesApi = new Hono<AppEnv>()
     if (now) await activate(c, teamId, version, reason, "policy.activate");
     return c.json({ version, team: teamId, status: now ? "active" : "draft" }, 201);
   })
-  .post("/simulate", async (c) => {
+  .openapi(
+    route({
+      method: "post",
+      path: "/simulate",
+      tags: ["Policies"],
+      summary: "What a draft policy would do to a team's stored leads (by id) or to given leads; reserves nothing",
+      auth: READ,
+      request: { query: TeamQuery, body: jsonBody(SimulateBody) },
+      ok: { 200: "Per lead, and a summary" },
+    }),
+    async (c) => {
     const raw = (await readJson(c.req)) as Record<string, unknown> | null;
     const body = parseOrThrow(SimulateBody, raw);
     // The team whose reps the simulation plans against: a team-bound token simulates its own team only.
@@ -91,7 +122,9 @@ export const policiesApi = new Hono<AppEnv>()
     const inputs = [...mine.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown>, lead: l })), ...posted];
     return c.json(await simulatePolicy(c.env, body.policy, teamId, inputs));
   })
-  .post("/rollback", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/rollback", tags: ["Policies"], summary: "Re-activate the scope's previously active version (audited); other teams are untouched", auth: CHANGE, request: { query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Now active" } }),
+    async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
@@ -103,7 +136,9 @@ export const policiesApi = new Hono<AppEnv>()
     await activate(c, teamId, previous.version, reason, "policy.rollback");
     return c.json({ team: teamId, active: previous.version, previous: active?.version ?? null });
   })
-  .get("/:version{[0-9]+}", async (c) => {
+  .openapi(
+    route({ method: "get", path: "/{version}", tags: ["Policies"], summary: "One policy version (the default's, or the token's team's)", auth: READ, request: { params: VersionPath }, ok: { 200: "The version" } }),
+    async (c) => {
     const version = Number(c.req.param("version"));
     const record = await getPolicyRecord(c.env, version);
     const own = c.get("token").teamId;
@@ -111,7 +146,9 @@ export const policiesApi = new Hono<AppEnv>()
     if (!record || (own !== null && record.owner !== null && record.owner !== own)) throw new ApiError("not_found", "no such policy version");
     return c.json({ version, team: record.owner, policy: record.policy });
   })
-  .post("/:version{[0-9]+}/activate", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{version}/activate", tags: ["Policies"], summary: "Activate a stored version of the scope (audited)", auth: CHANGE, request: { params: VersionPath, query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Active" } }),
+    async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));

@@ -1,6 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { getDecision, type DecisionRow } from "../db/decisions.ts";
 import { decisions, leads } from "../db/schema.ts";
@@ -47,9 +48,10 @@ async function resolve(db: Db, id: string, run: () => Promise<ManualResult>): Pr
 const linkNext = (db: Db, heldId: string) => (next: string) => [db.update(reviewHolds).set({ nextDecisionId: next }).where(eq(reviewHolds.decisionId, heldId))];
 
 /** The review queue: decisions a policy held for a manager, and the manager's three answers. */
-export const reviewsApi = new Hono<AppEnv>()
-  .use(requireScope("review:write"))
-  .get("/", async (c) => {
+const IdPath = z.object({ id: z.string().describe("the held decision's id") });
+
+export const reviewsApi = apiApp(requireScope("review:write"))
+  .openapi(route({ method: "get", path: "/", tags: ["Review"], summary: "Decisions held for a manager (the token's team), oldest first", auth: "review:write", request: { query: HoldsQuery }, ok: { 200: "Holds" } }), async (c) => {
     const { status, limit } = parseOrThrow(HoldsQuery, c.req.query());
     const teamId = c.get("token").teamId;
     const rows = await getDb(c.env.DB)
@@ -64,7 +66,9 @@ export const reviewsApi = new Hono<AppEnv>()
       data: rows.map(({ hold, decision, lead }) => ({ ...hold, createdAt: new Date(hold.createdAt).toISOString(), resolvedAt: hold.resolvedAt === null ? null : new Date(hold.resolvedAt).toISOString(), decision, lead })),
     });
   })
-  .post("/:id/approve", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{id}/approve", tags: ["Review"], summary: "Approve a held decision: the proposed rep gets the lead", auth: "review:write", request: { params: IdPath, body: jsonBody(ApproveBody, { required: false }) }, ok: { 200: "Assigned; the new decision supersedes the held one" } }),
+    async (c) => {
     const { note } = parseOrThrow(ApproveBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const db = getDb(c.env.DB);
     const id = c.req.param("id");
@@ -76,7 +80,9 @@ export const reviewsApi = new Hono<AppEnv>()
     });
     return c.json({ held: id, status: "approved", next });
   })
-  .post("/:id/override", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{id}/override", tags: ["Review"], summary: "Assign a held lead to another rep, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(OverrideBody) }, ok: { 200: "Assigned to the chosen rep" } }),
+    async (c) => {
     const { repId, reason } = parseOrThrow(OverrideBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = c.req.param("id");
@@ -85,7 +91,9 @@ export const reviewsApi = new Hono<AppEnv>()
     const next = await resolve(db, id, () => assignByHand(c.env, db, decision, repId, { actor: token.name, action: "review.override", reason }, linkNext(db, id)));
     return c.json({ held: id, status: "overridden", next });
   })
-  .post("/:id/send-back", async (c) => {
+  .openapi(
+    route({ method: "post", path: "/{id}/send-back", tags: ["Review"], summary: "Send a held lead back to nurture, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(SendBackBody) }, ok: { 200: "Sent back to nurture" } }),
+    async (c) => {
     const { reason } = parseOrThrow(SendBackBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = c.req.param("id");

@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { accounts, reps, teams, territories } from "../db/schema.ts";
@@ -17,15 +18,20 @@ import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } f
  * `DELETE` removes (reps are soft-deleted so their past decisions keep their meaning). Every change is
  * an audit row with before and after, in the same D1 batch as the change.
  */
-export const routingAdmin = new Hono<AppEnv>()
+const IdPath = z.object({ id: IdParam });
+
+export const routingAdmin = apiApp(
   // Leads read routing facts from an isolate cache: a change here reaches this isolate's next lead at once
   // (others within FACTS_TTL_MS).
-  .use(async (c, next) => {
+  async (c, next) => {
     await next();
     if (c.req.method !== "GET") invalidateRoutingFacts();
-  })
-  .get("/teams", async (c) => c.json({ data: await getDb(c.env.DB).select().from(teams) }))
-  .put("/teams/:id", async (c) => {
+  },
+)
+  .openapi(route({ method: "get", path: "/teams", tags: ["Routing"], summary: "Teams", auth: "admin", ok: { 200: "Teams" } }), async (c) => c.json({ data: await getDb(c.env.DB).select().from(teams) }))
+  .openapi(
+    route({ method: "put", path: "/teams/{id}", tags: ["Routing"], summary: "Create or rename a team: model family, retention (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(TeamBody) }, ok: { 200: "Updated", 201: "Created" } }),
+    async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(TeamBody, await readJson(c.req));
     const reason = auditReason(c.req);
@@ -39,12 +45,24 @@ export const routingAdmin = new Hono<AppEnv>()
     invalidateTeamSettings();
     return c.json((await db.select().from(teams).where(eq(teams.id, teamId)).get())!, before ? 200 : 201);
   })
-  .get("/reps", async (c) => {
+  .openapi(
+    route({ method: "get", path: "/reps", tags: ["Routing"], summary: "Reps (not deleted)", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("one team's reps") }) }, ok: { 200: "Reps" } }),
+    async (c) => {
     const teamId = c.req.query("team");
     const rows = await getDb(c.env.DB).select().from(reps).where(and(isNull(reps.deletedAt), teamId ? eq(reps.teamId, teamId) : undefined));
     return c.json({ data: rows });
   })
-  .put("/reps/:id", async (c) => {
+  .openapi(
+    route({
+      method: "put",
+      path: "/reps/{id}",
+      tags: ["Routing"],
+      summary: "Create or replace a rep: team, role, hours, out of office, caps, weight, territories of the same team (audited; a rep id belongs to one team)",
+      auth: "admin",
+      request: { params: IdPath, body: jsonBody(RepBody) },
+      ok: { 200: "Updated", 201: "Created" },
+    }),
+    async (c) => {
     const repId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(RepBody, await readJson(c.req));
     const reason = auditReason(c.req);
@@ -59,7 +77,9 @@ export const routingAdmin = new Hono<AppEnv>()
     ]);
     return c.json({ id: repId, ...body }, before ? 200 : 201);
   })
-  .delete("/reps/:id", async (c) => {
+  .openapi(
+    route({ method: "delete", path: "/reps/{id}", tags: ["Routing"], summary: "Delete a rep (soft: past decisions keep their meaning; audited)", auth: "admin", request: { params: z.object({ id: z.string() }) }, ok: { 200: "Deleted" } }),
+    async (c) => {
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const row = await db.update(reps).set({ deletedAt: Date.now() }).where(and(eq(reps.id, c.req.param("id")), isNull(reps.deletedAt))).returning().get();
@@ -67,8 +87,10 @@ export const routingAdmin = new Hono<AppEnv>()
     await auditRow(db, { actor: c.get("token").name, action: "rep.delete", entityType: "rep", entityId: row.id, before: { ...row, deletedAt: null }, after: row, reason });
     return c.json({ id: row.id, deleted: true });
   })
-  .get("/territories", async (c) => c.json({ data: await getDb(c.env.DB).select().from(territories) }))
-  .put("/territories/:id", async (c) => {
+  .openapi(route({ method: "get", path: "/territories", tags: ["Routing"], summary: "Territories", auth: "admin", ok: { 200: "Territories" } }), async (c) => c.json({ data: await getDb(c.env.DB).select().from(territories) }))
+  .openapi(
+    route({ method: "put", path: "/territories/{id}", tags: ["Routing"], summary: "Create or replace a territory of a team (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(TerritoryBody) }, ok: { 200: "Updated", 201: "Created" } }),
+    async (c) => {
     const territoryId = parseOrThrow(IdParam, c.req.param("id"));
     const body = parseOrThrow(TerritoryBody, await readJson(c.req));
     const reason = auditReason(c.req);
@@ -82,8 +104,18 @@ export const routingAdmin = new Hono<AppEnv>()
     ]);
     return c.json({ id: territoryId, ...body }, before ? 200 : 201);
   })
-  .get("/accounts", async (c) => c.json({ data: await getDb(c.env.DB).select().from(accounts) }))
-  .put("/accounts/:domain", async (c) => {
+  .openapi(route({ method: "get", path: "/accounts", tags: ["Routing"], summary: "Known accounts", auth: "admin", ok: { 200: "Accounts" } }), async (c) => c.json({ data: await getDb(c.env.DB).select().from(accounts) }))
+  .openapi(
+    route({
+      method: "put",
+      path: "/accounts/{domain}",
+      tags: ["Routing"],
+      summary: "Create or replace a team's account by domain: owner and territory of the same team, strategic flag, context (audited)",
+      auth: "admin",
+      request: { params: z.object({ domain: DomainParam }), body: jsonBody(AccountBody) },
+      ok: { 200: "Updated", 201: "Created" },
+    }),
+    async (c) => {
     const domain = parseOrThrow(DomainParam, c.req.param("domain"));
     const body = parseOrThrow(AccountBody, await readJson(c.req));
     const reason = auditReason(c.req);

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
+import { apiApp, jsonBody, route } from "../lib/openapi-route.ts";
 import { auditRow } from "../db/audit.ts";
 import { getDb } from "../db/client.ts";
 import { teams } from "../db/schema.ts";
@@ -24,14 +25,28 @@ async function requireOwnTeam(tokenTeam: string | null, db: ReturnType<typeof ge
  * policy's rules alone (no model), each decision saying so in its lineage. Every flip is an audit row in
  * the same batch as the change; new leads see it within seconds (RULES_ONLY_TTL_MS).
  */
-export const rulesOnlyApi = new Hono<AppEnv>()
-  .get("/teams/:id/rules-only", async (c) => {
+const IdPath = z.object({ id: IdParam });
+
+export const rulesOnlyApi = apiApp()
+  .openapi(
+    route({ method: "get", path: "/teams/{id}/rules-only", tags: ["Routing"], summary: "Whether the team routes on rules only (its switch), since when, by whom and why", auth: "admin", request: { params: IdPath }, ok: { 200: "The switch" } }),
+    async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const db = getDb(c.env.DB);
     await requireOwnTeam(c.get("token").teamId, db, teamId);
     return c.json(view(teamId, await db.select().from(rulesOnlySwitches).where(eq(rulesOnlySwitches.teamId, teamId)).get()));
   })
-  .put("/teams/:id/rules-only", async (c) => {
+  .openapi(
+    route({
+      method: "put",
+      path: "/teams/{id}/rules-only",
+      tags: ["Routing"],
+      summary: "Turn the team's rules-only switch on or off, with a reason (audited): while on, its leads are routed on the policy's rules alone, each decision saying so",
+      auth: "admin",
+      request: { params: IdPath, body: jsonBody(RulesOnlyBody) },
+      ok: { 200: "The switch now" },
+    }),
+    async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const { enabled, reason } = parseOrThrow(RulesOnlyBody, await readJson(c.req));
     const db = getDb(c.env.DB);
