@@ -1,37 +1,129 @@
+import type { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { app } from "../src/app.ts";
+import { apiApp, jsonBody, route } from "../src/lib/openapi-route.ts";
 import { call } from "./helpers.ts";
+import { TOKENS } from "./setup.ts";
 
 /** Pages and assets the Worker serves to browsers: not operations of the API. */
 const PAGES = new Set(["/", "/thanks", "/docs", "/openapi.json", "/dashboard", "/dashboard/chart.umd.js", "/dashboard/dashboard.js"]);
 
-/**
- * hono's path to OpenAPI's: `:id` and `:id{[0-9]+}` become `{id}`; a parameter that only takes a few words
- * (`:action{ack|accept}`) becomes one path per word.
- */
-function openApiPaths(path: string): string[] {
-  const alternatives = /:([A-Za-z_]+)\{([a-z-]+(?:\|[a-z-]+)+)\}/.exec(path);
-  if (alternatives) return alternatives[2]!.split("|").flatMap((word) => openApiPaths(path.replace(alternatives[0], word)));
-  return [path.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, "{$1}")];
+type Parameter = { name: string; in: string; required?: boolean; schema?: Record<string, unknown> };
+type Operation = {
+  tags?: string[];
+  security?: Record<string, string[]>[];
+  parameters?: Parameter[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: Record<string, unknown> }> }>;
+};
+type Document = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> } };
+
+/** The operations hono serves (`:id` written `{id}` as OpenAPI does), leaving out middleware (method ALL) and pages. */
+function servedOperations(served: Hono<never> | { routes: { method: string; path: string }[] }): string[] {
+  const ops = served.routes.filter((r) => r.method !== "ALL" && !PAGES.has(r.path)).map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z_]+)(\{[^}]*\})?/g, "{$1}")}`);
+  return [...new Set(ops)].sort();
 }
 
-describe("the API document covers the API", () => {
-  it("lists every operation the app serves in /openapi.json", async () => {
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
-    const served = [...new Set(app.routes.filter((r) => r.method !== "ALL").flatMap((r) => openApiPaths(r.path).map((p) => `${r.method.toLowerCase()} ${p}`)))];
-    const operations = served.filter((op) => !PAGES.has(op.split(" ")[1]!));
-    expect(operations.length).toBeGreaterThan(60);
-    const missing = operations.filter((op) => {
-      const [method, path] = op.split(" ") as [string, string];
-      return !doc.paths[path]?.[method];
-    });
-    expect(missing).toEqual([]);
+const documentedOperations = (doc: Pick<Document, "paths">) => Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)).sort();
+
+/** Served operations missing from the document, and documented operations nobody serves. */
+function mismatches(served: { routes: { method: string; path: string }[] }, doc: Pick<Document, "paths">) {
+  const documented = new Set(documentedOperations(doc));
+  const serving = new Set(servedOperations(served));
+  return { undocumented: [...serving].filter((op) => !documented.has(op)), unserved: [...documented].filter((op) => !serving.has(op)) };
+}
+
+const fetchDocument = async () => (await (await call("/openapi.json")).json()) as Document;
+const operation = (doc: Document, method: string, path: string) => {
+  const op = doc.paths[path]?.[method];
+  if (!op) throw new Error(`${method} ${path} is not documented`);
+  return op;
+};
+const param = (op: Operation, name: string) => op.parameters?.find((p) => p.name === name);
+
+describe("the API document is generated from the route definitions", () => {
+  it("documents every operation the app serves", async () => {
+    const doc = await fetchDocument();
+    expect(servedOperations(app).length).toBeGreaterThanOrEqual(80);
+    expect(mismatches(app, doc).undocumented).toEqual([]);
   });
 
   it("documents no operation the app does not serve", async () => {
-    const doc = (await (await call("/openapi.json")).json()) as { paths: Record<string, Record<string, unknown>> };
-    const served = new Set(app.routes.filter((r) => r.method !== "ALL").flatMap((r) => openApiPaths(r.path).map((p) => `${r.method.toLowerCase()} ${p}`)));
-    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
-    expect(documented.filter((op) => !served.has(op))).toEqual([]);
+    expect(mismatches(app, await fetchDocument()).unserved).toEqual([]);
+  });
+
+  it("leaves pages and assets out of the document", async () => {
+    const doc = await fetchDocument();
+    for (const page of PAGES) expect(doc.paths[page]).toBeUndefined();
+    expect((await call("/docs")).status).toBe(200);
+  });
+
+  it("catches a plain route added without a definition", () => {
+    const sub = apiApp()
+      .openapi(route({ method: "get", path: "/defined", tags: ["Test"], summary: "defined", auth: "admin", ok: { 200: "ok" } }), (c) => c.json({}))
+      .get("/plain", (c) => c.json({}));
+    const parent = apiApp().route("/v1/x", sub);
+    const doc = parent.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } }) as unknown as Document;
+    expect(mismatches(parent, doc)).toEqual({ undocumented: ["get /v1/x/plain"], unserved: [] });
+  });
+
+  it("documents the batch body of POST /v1/outcomes", async () => {
+    const body = operation(await fetchDocument(), "post", "/v1/outcomes").requestBody!.content["application/json"]!.schema as { anyOf: { properties?: Record<string, { maxItems?: number; minItems?: number }>; required?: string[] }[] };
+    const batch = body.anyOf.find((s) => s.properties?.outcomes);
+    expect(batch?.required).toEqual(["outcomes"]);
+    expect(batch?.properties?.outcomes).toMatchObject({ minItems: 1, maxItems: 500 });
+    const single = body.anyOf.find((s) => s.properties?.leadId);
+    expect(single?.required).toEqual(expect.arrayContaining(["id", "leadId", "type", "occurredAt"]));
+  });
+
+  it("documents path parameters with their patterns", async () => {
+    const doc = await fetchDocument();
+    expect(param(operation(doc, "put", "/v1/admin/teams/{id}"), "id")).toMatchObject({ in: "path", required: true, schema: { pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" } });
+    expect(param(operation(doc, "get", "/v1/policies/{version}"), "version")?.schema).toMatchObject({ pattern: "^[0-9]+$" });
+    expect(param(operation(doc, "put", "/v1/admin/sites/{id}"), "id")?.schema?.pattern).toBe("^pk_[a-z0-9_]{3,60}$");
+  });
+
+  it("documents query parameters from the schemas that check them", async () => {
+    const doc = await fetchDocument();
+    const feed = operation(doc, "get", "/v1/assignments");
+    expect(param(feed, "limit")).toMatchObject({ in: "query", required: false });
+    expect(param(feed, "cursor")?.schema?.pattern).toBe("^\\d{1,15}$");
+    expect(param(operation(doc, "get", "/v1/admin/audit"), "action")).toBeDefined();
+    expect(param(operation(doc, "get", "/v1/reports/calibration"), "runs")).toBeDefined();
+  });
+
+  it("answers a failed parameter check with the one error shape, naming the field", async () => {
+    const res = await call("/v1/assignments?limit=0", { headers: { authorization: `Bearer ${TOKENS.crm}` } });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; message: string; requestId: string } };
+    expect(body.error.code).toBe("validation_failed");
+    expect(body.error.message).toMatch(/^limit: /);
+    expect(body.error.requestId).toBeTruthy();
+  });
+
+  it("names the security and the error shape of every operation", async () => {
+    const doc = await fetchDocument();
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["bearer", "siteKey"]);
+    expect(doc.components.schemas.Error).toBeDefined();
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.responses["4XX"]?.content?.["application/json"]?.schema, `${method} ${path}`).toEqual({ $ref: "#/components/schemas/Error" });
+        expect(op.tags?.length, `${method} ${path}`).toBeGreaterThan(0);
+        const open = path === "/healthz" || path === "/v1/bootstrap";
+        expect((op.security ?? []).length > 0, `${method} ${path}`).toBe(!open);
+        if (path.startsWith("/v1/admin/")) expect(op.security, `${method} ${path}`).toEqual([{ bearer: ["admin"] }]);
+      }
+    }
+    expect(operation(doc, "post", "/v1/leads").security).toEqual([{ siteKey: [] }]);
+    expect(Object.keys(operation(doc, "post", "/v1/leads").requestBody!.content)).toEqual(["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]);
+  });
+
+  it("declares a body from the same zod schema the handler reads it with", () => {
+    const Body = z.object({ name: z.string().max(5) });
+    const doc = apiApp()
+      .openapi(route({ method: "post", path: "/x", tags: ["Test"], summary: "x", auth: "admin", request: { body: jsonBody(Body) }, ok: { 200: "ok" } }), (c) => c.json({}))
+      .getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } }) as unknown as Document;
+    expect(operation(doc, "post", "/x").requestBody!.content["application/json"]!.schema).toMatchObject({ type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 5 } } });
   });
 });
