@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
-import { getDb } from "../db/client.ts";
+import { bookmarkOf, getDb } from "../db/client.ts";
 import type { Db } from "../db/client.ts";
 import { firstDecisionStatements } from "../db/decisions.ts";
 import { storeDecidedLead, storeLeadOnce } from "../db/leads.ts";
@@ -105,7 +105,7 @@ export const leads = new Hono<AppEnv>()
       // Any origin may ask; the post itself is checked against its site's allowlist.
       origin: (origin) => origin,
       allowMethods: ["POST", "OPTIONS"],
-      allowHeaders: ["content-type", "idempotency-key", "x-site-key", SIGNATURE_HEADER],
+      allowHeaders: ["content-type", "idempotency-key", "x-site-key", "x-d1-bookmark", SIGNATURE_HEADER],
       exposeHeaders: ["x-request-id", "idempotent-replayed"],
       maxAge: 86_400,
     }),
@@ -161,7 +161,11 @@ export const leads = new Hono<AppEnv>()
     let answer: Answer | undefined;
     let failure: unknown;
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
-    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background: (work) => c.executionCtx.waitUntil(work) }).catch((err: unknown) => err as Error);
+    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, {
+          background: (work) => c.executionCtx.waitUntil(work),
+          // Signals from the nearest read replica, as fresh as the events the client's bookmark says it wrote.
+          replica: { bookmark: bookmarkOf(c.req.header("x-d1-bookmark")) },
+        }).catch((err: unknown) => err as Error);
     await withinLimits();
     let committed: { plan: DecisionPlan; factsHash: string; reasons: Reason[] } | undefined;
     if (!suspicion) {
