@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10]
+ * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10 [--replica-ms 10]]
  * [--floor-port N] [--stages-port N]`: latency of POST /v1/leads against a router (a running `npm start`,
  * or with `--start` one the bench starts itself on the URL's port; run right after a fresh start to see the
  * cold first lead), measured from this separate process, against a floor of the same runtime doing one D1
@@ -31,6 +31,8 @@ the cold lead.
   --start              start the router itself on the URL's port (as npm start does), stop it at the end
   --d1-ms <ms>         edge simulation: delay every D1 call of router and floors (the bench then starts the router)
   --do-ms <ms>         edge simulation: delay every Durable Object call of router and floors
+  --replica-ms <ms>    edge simulation: delay of a read from D1's nearest read replica (default --do-ms:
+                       a replica is as near as a rep's object; the primary is --d1-ms away)
   --floor-port <n>     the floor worker's port (default the router's + 1)
   --stages-port <n>    the stage worker's port (default the router's + 2)
   --help               this text
@@ -40,6 +42,7 @@ the cold lead.
   start: { type: "boolean", default: false },
   "d1-ms": { type: "string", default: "0" },
   "do-ms": { type: "string", default: "0" },
+  "replica-ms": { type: "string" },
   "floor-port": { type: "string" },
   "stages-port": { type: "string" },
 });
@@ -47,11 +50,12 @@ const base = loopbackUrl(values.url!);
 const count = Math.min(Math.max(Number(values.leads), 10), 20_000);
 const d1Ms = Math.max(0, Number(values["d1-ms"]));
 const doMs = Math.max(0, Number(values["do-ms"]));
-const delays: Record<string, string> = { ...(d1Ms > 0 ? { BENCH_D1_MS: String(d1Ms) } : {}), ...(doMs > 0 ? { BENCH_DO_MS: String(doMs) } : {}) };
+const replicaMs = Math.max(0, Number(values["replica-ms"] ?? doMs));
+const delays: Record<string, string> = { ...(d1Ms > 0 ? { BENCH_D1_MS: String(d1Ms), BENCH_D1_REPLICA_MS: String(replicaMs) } : {}), ...(doMs > 0 ? { BENCH_DO_MS: String(doMs) } : {}) };
 const routerPort = Number(base.port || 80);
 const floorPort = Number(values["floor-port"] ?? routerPort + 1);
 const stagesPort = Number(values["stages-port"] ?? routerPort + 2);
-const mode = d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms, every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay";
+const mode = d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms (a read from a replica +${replicaMs} ms), every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay";
 // Delays need a router started with them: the bench starts its own then.
 const ownRouter = values.start || Object.keys(delays).length > 0 ? await startRouter(routerPort, delays) : undefined;
 process.on("exit", () => void ownRouter?.stop());

@@ -44,7 +44,7 @@ saveTokens(tokens);
 const localVars = [`BOOTSTRAP_TOKEN:${tokens.bootstrap}`, "WEBHOOK_ALLOW_LOOPBACK:true", `PUBLIC_URL:${BASE}`].flatMap((v) => ["--var", v]);
 // `npm run bench -- --d1-ms … --do-ms …` starts the router with these set: its edge simulation
 // (src/lib/bench-delay.ts). Unset, as always outside the bench, nothing is delayed.
-const benchVars = ["BENCH_D1_MS", "BENCH_DO_MS"].flatMap((k) => (process.env[k] ? ["--var", `${k}:${process.env[k]}`] : []));
+const benchVars = ["BENCH_D1_MS", "BENCH_DO_MS", "BENCH_D1_REPLICA_MS"].flatMap((k) => (process.env[k] ? ["--var", `${k}:${process.env[k]}`] : []));
 const dev = spawn("wrangler", ["dev", "--local", "--ip", "127.0.0.1", "--port", PORT, "--test-scheduled", "--show-interactive-dev-session=false", ...localVars, ...benchVars], {
   stdio: "inherit",
   env: offlineEnv(),

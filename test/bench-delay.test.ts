@@ -24,4 +24,16 @@ describe("the bench's edge simulation", () => {
     expect(snapshot).toMatchObject({ open: 0, held: 0, maxOpen: 5 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
   });
+
+  it("delays a read through a replica session (Sessions API) by the replica's delay, a first-primary session by the primary's", async () => {
+    const slow = withBenchDelays({ ...env, BENCH_D1_MS: "80", BENCH_D1_REPLICA_MS: "5" } as Env, bindings);
+    let t0 = Date.now();
+    const replica = slow.DB.withSession("first-unconstrained");
+    expect(await replica.prepare("SELECT ?1 AS v").bind(3).first("v")).toBe(3);
+    expect(Date.now() - t0).toBeLessThan(75);
+    t0 = Date.now();
+    const primary = slow.DB.withSession("first-primary");
+    expect(await primary.prepare("SELECT 4 AS v").first("v")).toBe(4);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(75);
+  });
 });

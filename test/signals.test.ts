@@ -153,6 +153,26 @@ describe("account context in live scoring", () => {
   });
 });
 
+describe("signals read from a D1 read replica (Sessions API)", () => {
+  it("answers an events post with a bookmark; a lead sent with it, or with a malformed one, is scored on those events", async () => {
+    await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
+    const token = await eventsToken();
+    const emails = ["bm-a@acme.example", "bm-b@acme.example", "bm-c@acme.example"];
+    const res = await postEvents({ events: emails.map((email, i) => ({ id: `bm-${i}`, type: "demo_request", subject: { email }, occurredAt: iso(HOUR), source: "hubspot" })) }, token);
+    const bookmark = res.headers.get("x-d1-bookmark");
+    expect(bookmark).toMatch(/^[0-9a-f]+(-[0-9a-f]+)+$/i);
+    const bookmarks = [bookmark!, "not a bookmark", "ffffffff-ffffffff-ffffffff-ffffffff"];
+    for (const [i, email] of emails.entries()) {
+      const posted = await postLead({ email, employees: 7 }, { "x-d1-bookmark": bookmarks[i]! });
+      expect(posted.status).toBe(201);
+      const { decision } = (await posted.json()) as { decision: { id: string; mode: string } };
+      expect(decision.mode).toBe("model");
+      const { lineage } = await decisionOf(decision.id);
+      expect(lineage.provenance.features.demo_7d).toMatchObject({ from: "signals", value: 1, refs: [`bm-${i}`] });
+    }
+  });
+});
+
 describe("replay of a decision scored on signals", () => {
   it("recomputes the same probability from the events ingested by then, whatever arrived later", async () => {
     await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);

@@ -82,11 +82,17 @@ export async function readSnapshots(
   return { snapshots, failed };
 }
 
-/** Holds a slot on the rep's object (see RepCapacity.reserve). */
-export async function reserveSlot(env: Env, repId: string, leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag): Promise<ReserveResult> {
-  const res = await stub(env, repId).reserve(leadId, caps, ttlMs, fair);
-  note(repId, res.after);
-  return res;
+/** Holds a slot on the rep's object (see RepCapacity.reserve; `written`: the decision being written meanwhile). */
+export async function reserveSlot(env: Env, repId: string, leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag, written?: { decisionId: string }): Promise<ReserveResult> {
+  try {
+    const res = await stub(env, repId).reserve(leadId, caps, ttlMs, fair, written);
+    note(repId, res.after);
+    return res;
+  } catch (err) {
+    // Its hint no longer stands in for a read: the next lead reads the object (and leaves it out if it fails).
+    hints.delete(repId);
+    throw err;
+  }
 }
 
 /** Turns the lead's hold into an open assignment; false when the hold was gone. */

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, inArray } from "drizzle-orm";
-import { selectInChunks } from "../db/chunks.ts";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { chunks, selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
-import { decisions } from "../db/schema.ts";
+import { decisions, leads } from "../db/schema.ts";
 import { localDay } from "../lib/time.ts";
 
 /** The caps a reservation is checked against; D1's rep row is their source of truth. */
@@ -54,14 +54,21 @@ export class RepCapacity extends DurableObject<Env> {
         created_at INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS daily (day TEXT PRIMARY KEY, count INTEGER NOT NULL)`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS fair (id INTEGER PRIMARY KEY CHECK (id = 1), vtime REAL NOT NULL)`);
+      // Leads refused while the Worker was writing their decision to this rep (a speculative reserve): checked later.
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS refusals (decision_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL, check_at INTEGER NOT NULL)`);
     });
   }
 
   /**
    * Holds a slot for `leadId` if the rep is under both caps. Idempotent per lead. With `fair`, the rep's
    * fair-share clock moves on in the same synchronous step (no extra storage round trip).
+   *
+   * `written`: the Worker is writing this decision (naming this rep) while it asks. A refusal is then
+   * remembered: should the Worker die before it moves the lead elsewhere, the alarm finds that decision still
+   * current in D1 after `ttlMs` and sends the lead back to pending (see `alarm`): this rep never keeps a lead
+   * it refused.
    */
-  reserve(leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag): ReserveResult {
+  reserve(leadId: string, caps: RepCaps, ttlMs: number, fair?: FairTag, written?: { decisionId: string }): ReserveResult {
     const now = Date.now();
     const existing = this.sql.exec("SELECT status FROM reservations WHERE lead_id = ?", leadId).toArray();
     if (existing.length > 0) {
@@ -69,8 +76,14 @@ export class RepCapacity extends DurableObject<Env> {
       return { ok: true, snapshot: current, after: current };
     }
     const before = this.snapshot(caps);
-    if (before.open + before.held >= caps.maxOpen) return { ok: false, reason: "max_open", snapshot: before, after: before };
-    if (before.today >= caps.maxPerDay) return { ok: false, reason: "max_per_day", snapshot: before, after: before };
+    const refused = before.open + before.held >= caps.maxOpen ? "max_open" : before.today >= caps.maxPerDay ? "max_per_day" : null;
+    if (refused) {
+      if (written) {
+        this.sql.exec("INSERT OR REPLACE INTO refusals (decision_id, lead_id, check_at) VALUES (?, ?, ?)", written.decisionId, leadId, now + ttlMs);
+        this.scheduleAlarm();
+      }
+      return { ok: false, reason: refused, snapshot: before, after: before };
+    }
     this.sql.exec(
       "INSERT INTO reservations (lead_id, status, expires_at, day, created_at) VALUES (?, 'held', ?, ?, ?)",
       leadId,
@@ -146,6 +159,10 @@ export class RepCapacity extends DurableObject<Env> {
       .exec<{ lead_id: string }>("SELECT lead_id FROM reservations WHERE status = 'held' AND expires_at <= ?", Date.now())
       .toArray()
       .map((r) => r.lead_id);
+    // A decision written while this rep refused it, still current: its Worker died before moving the lead.
+    const refused = this.sql.exec<{ decision_id: string }>("SELECT decision_id FROM refusals WHERE check_at <= ?", Date.now()).toArray().map((r) => r.decision_id);
+    for (const part of chunks(refused)) await this.unassign(part);
+    for (const id of refused) this.sql.exec("DELETE FROM refusals WHERE decision_id = ?", id);
     const assigned = await this.assignedHere(expired);
     for (const leadId of expired) {
       // Requests ran while D1 answered: settle only what is still a hold.
@@ -170,9 +187,27 @@ export class RepCapacity extends DurableObject<Env> {
     return new Set(rows.map((r) => r.leadId));
   }
 
+  /**
+   * Sends the leads of these decisions back to pending, for the cron trigger to decide again, when the
+   * decision is still current (one D1 batch; a decision the Worker already replaced is left alone).
+   */
+  private async unassign(decisionIds: string[]): Promise<void> {
+    const repId = this.ctx.id.name;
+    if (decisionIds.length === 0 || !repId) return;
+    const db = getDb(this.env.DB);
+    const stranded = and(eq(decisions.isCurrent, true), eq(decisions.repId, repId), inArray(decisions.id, decisionIds));
+    await db.batch([
+      db
+        .update(leads)
+        .set({ status: "pending", lastError: `rep ${repId} refused the reservation after its decision was written` })
+        .where(inArray(leads.id, db.select({ id: decisions.leadId }).from(decisions).where(stranded))),
+      db.update(decisions).set({ isCurrent: false, crmStatus: "superseded", crmNote: "the rep's capacity refused the reservation", crmUpdatedAt: Date.now() }).where(stranded),
+    ]);
+  }
+
   private scheduleAlarm(): void {
     const next = this.sql
-      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE status = 'held'")
+      .exec<{ at: number | null }>("SELECT min(at) AS at FROM (SELECT min(expires_at) AS at FROM reservations WHERE status = 'held' UNION ALL SELECT min(check_at) FROM refusals)")
       .one().at;
     if (next !== null) void this.ctx.storage.setAlarm(next);
   }

@@ -1,4 +1,5 @@
 import { and, eq, gt, inArray } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import { canonicalJson } from "../lib/hashing.ts";
 import { accountDomainCandidates } from "../routing/domains.ts";
 import { computeSignals, LOOKBACK_DAYS, type AccountContext, type SignalEvent, type Signals } from "../signals/aggregates.ts";
@@ -84,14 +85,19 @@ export async function loadSignals(db: Db, teamId: string, subjects: readonly Sig
   const since = Math.min(...subjects.map((s) => s.asOf)) - LOOKBACK_DAYS * 86_400_000;
   const candidates = subjects.map((s) => accountDomainCandidates(s.email));
   const emails = [...new Set(subjects.map((s) => s.email))];
-  // Every domain an email's account could be keyed by: the accounts and the domains' events are read side
-  // by side (one round trip on the lead path, not two), and only the chosen key's events are used.
+  // Every domain an email's account could be keyed by: the accounts and the domains' events are read in one
+  // batch with the emails' events (one round trip on the lead path), and only the chosen key's events are used.
   const domains = [...new Set(candidates.flat())];
-  const [rows, byEmail, byDomain] = await Promise.all([
-    accountsByDomain(db, teamId, domains),
-    Promise.all(chunks(emails).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.subject, part), gt(signalEvents.occurredAt, since))))),
-    Promise.all(chunks(domains).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.domain, part), gt(signalEvents.occurredAt, since))))),
-  ]);
+  const accountReads = chunks(domains).map((part) => db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, part))));
+  const eventReads = [
+    ...chunks(emails).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.subject, part), gt(signalEvents.occurredAt, since)))),
+    ...chunks(domains).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.domain, part), gt(signalEvents.occurredAt, since)))),
+  ];
+  const emailReads = chunks(emails).length;
+  const results = (await db.batch([...accountReads, ...eventReads] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  const rows = new Map((results.slice(0, accountReads.length).flat() as AccountRow[]).map((a) => [a.domain, a]));
+  const byEmail = results.slice(accountReads.length, accountReads.length + emailReads) as SignalEventRow[][];
+  const byDomain = results.slice(accountReads.length + emailReads) as SignalEventRow[][];
   const keys = candidates.map((c) => keyOf(c, rows));
   const group = (list: SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
     const m = new Map<string, SignalEvent[]>();

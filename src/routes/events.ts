@@ -20,7 +20,10 @@ const ingest = route({
   auth: "events:write",
   middleware: requireScope("events:write"),
   request: { body: jsonBody(EventsBody) },
-  ok: { 201: "Stored (with duplicates, conflicts and re-scored leads listed)", 200: "Nothing new: every event was a duplicate or a conflict" },
+  ok: {
+    201: { description: "Stored (with duplicates, conflicts and re-scored leads listed)", headers: { "X-D1-Bookmark": { description: "a bookmark of these writes: send it with a lead to read its signals at least this fresh", schema: { type: "string" } } } },
+    200: "Nothing new: every event was a duplicate or a conflict",
+  },
 });
 
 /**
@@ -37,7 +40,10 @@ export const eventsApi = apiApp().openapi(ingest, async (c) => {
   }
   const teamId = token.teamId ?? input.teamId;
   if (!teamId) throw new ApiError("validation_failed", "teamId: an admin token must name the team the events belong to");
-  const db = getDb(c.env.DB);
+  // Through a session on the primary, so the answer can carry a bookmark of these writes (`X-D1-Bookmark`):
+  // a lead posted with it reads its signals from a replica at least that fresh.
+  const session = c.env.DB.withSession("first-primary");
+  const db = getDb(session as unknown as D1Database);
   // A team-bound token's team is trusted; a team an admin names must exist.
   if (token.teamId === null && !(await db.select({ id: teams.id }).from(teams).where(eq(teams.id, teamId)).get())) {
     throw new ApiError("validation_failed", `teamId: no team ${teamId}`);
@@ -94,6 +100,8 @@ export const eventsApi = apiApp().openapi(ingest, async (c) => {
   const conflicts = events.filter((e) => e.status === "conflict").map((e) => e.id);
   const ownersChanged = await applyOwnerChanges(db, teamId, fresh, token.name);
   const rescored = await rescoreSubjects(c.env, teamId, fresh);
+  const bookmark = session.getBookmark();
+  if (bookmark) c.header("x-d1-bookmark", bookmark);
   // A batch answers per event: a clashing id is named in `conflicts` (and its event's status), not stored.
   return c.json({ stored: fresh.length, duplicates: events.filter((e) => e.status === "duplicate").map((e) => e.id), conflicts, events, ownersChanged, rescored }, fresh.length > 0 ? 201 : 200);
 });

@@ -2,11 +2,12 @@ import type { Context } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../app-env.ts";
 import { apiApp, bodyOf, route } from "../lib/openapi-route.ts";
-import { getDb } from "../db/client.ts";
+import { bookmarkOf, getDb } from "../db/client.ts";
 import type { Db } from "../db/client.ts";
 import { firstDecisionStatements } from "../db/decisions.ts";
 import { storeDecidedLead, storeLeadOnce } from "../db/leads.ts";
-import type { leads as leadsTable } from "../db/schema.ts";
+import { idempotencyKeys, type leads as leadsTable } from "../db/schema.ts";
+import { and, eq } from "drizzle-orm";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
@@ -19,9 +20,9 @@ import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
-import { confirmAfter, lineageWrite, noteCommitted, reserveForPlan } from "../routing/commit-decision.ts";
+import { afterRefusal, askRep, commitDecision, confirmAfter, lineageWrite, noteCommitted, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
-import { loadDecisionContext } from "../routing/decision-context.ts";
+import { loadDecisionContext, type DecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 import type { Reason } from "../scoring/score.ts";
 import { enqueueDecisionEvent } from "../webhooks/emit.ts";
@@ -114,6 +115,7 @@ const intake = route({
     { name: "site", in: "query", required: false, description: "the site key, when not sent as X-Site-Key or the `site_key` field", schema: { type: "string" } },
     { name: "Idempotency-Key", in: "header", required: false, description: "the same key and body answer the same response, never a second lead", schema: { type: "string" } },
     { name: SIGNATURE_HEADER, in: "header", required: false, description: "a server's HMAC signature of the raw body (`t=<unix seconds>,v1=<hex>`); a replayed signature is refused", schema: { type: "string" } },
+    { name: "X-D1-Bookmark", in: "header", required: false, description: "the bookmark a POST /v1/events answered with: the lead's signals are read at least that fresh", schema: { type: "string" } },
   ],
   request: { body: bodyOf(LeadInputSchema, ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]) },
   ok: {
@@ -129,7 +131,7 @@ export const leads = apiApp(
       // Any origin may ask; the post itself is checked against its site's allowlist.
       origin: (origin) => origin,
       allowMethods: ["POST", "OPTIONS"],
-      allowHeaders: ["content-type", "idempotency-key", "x-site-key", SIGNATURE_HEADER],
+      allowHeaders: ["content-type", "idempotency-key", "x-site-key", "x-d1-bookmark", SIGNATURE_HEADER],
       exposeHeaders: ["x-request-id", "idempotent-replayed"],
       maxAge: 86_400,
     }),
@@ -185,32 +187,68 @@ export const leads = apiApp(
     let answer: Answer | undefined;
     let failure: unknown;
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
-    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background: (work) => c.executionCtx.waitUntil(work) }).catch((err: unknown) => err as Error);
+    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, {
+          background: (work) => c.executionCtx.waitUntil(work),
+          // Signals from the nearest read replica, as fresh as the events the client's bookmark says it wrote.
+          replica: { bookmark: bookmarkOf(c.req.header("x-d1-bookmark")) },
+        }).catch((err: unknown) => err as Error);
     await withinLimits();
-    let committed: { plan: DecisionPlan; factsHash: string; reasons: Reason[] } | undefined;
+    // What the request committed: the plan, and whether the isolate still has to note it and confirm its hold.
+    let committed: { plan: DecisionPlan; reasons: Reason[]; factsHash: string | null } | undefined;
     if (!suspicion) {
-      // Decide before anything is written (context from isolate caches, the rep's object holds a slot),
-      // then store lead, decision and lineage in one batch: one remote write before the answer.
       let held: string | null = null;
       try {
         const loaded = await loading!;
         if (loaded instanceof Error) throw loaded;
         const t2 = performance.now();
-        const { context, plan } = await reserveForPlan(c.env, loaded.context, loaded.caps);
-        held = plan.repId;
-        const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots + performance.now() - t2 };
-        const decided = json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
-        const t3 = performance.now();
-        const write = await lineageWrite(db, plan, context.now, { ...timings, parse: tParsed - t0 });
-        await storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && { ...idem, status: decided.status, body: decided.text }, [
-          ...firstDecisionStatements(db, plan.decision, write.lineage),
-          ...write.extra,
-          ...(signature ? [rememberSignature(db, site.id, signature)] : []),
-        ]);
-        committed = { plan, factsHash: write.factsHash, reasons: context.score?.reasons ?? [] };
-        const stages = { parse: tParsed - t0, ...timings, write: performance.now() - t3 };
+        const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots };
+        const background = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+        const decidedAnswer = (plan: DecisionPlan, context: DecisionContext) => json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
+        // The one durable write: lead, decision, lineage, idempotent answer, dedupe claim, signature.
+        const store = async (context: DecisionContext, plan: DecisionPlan) => {
+          const decided = decidedAnswer(plan, context);
+          const write = await lineageWrite(db, plan, context.now, { ...timings, parse: tParsed - t0 });
+          await storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && { ...idem, status: decided.status, body: decided.text }, [
+            ...firstDecisionStatements(db, plan.decision, write.lineage),
+            ...write.extra,
+            ...(signature ? [rememberSignature(db, site.id, signature)] : []),
+          ]);
+          return { decided, factsHash: write.factsHash };
+        };
+        // Usually the write and the reservation go out together (one round trip between them): the plan as if
+        // the pick's object agrees. Near its caps the pick is asked first, then the plan written.
+        const guess = speculativePlan(loaded.context);
+        if (guess) {
+          const [asked, written] = await Promise.allSettled([guess.ask ? askRep(c.env, guess.plan, guess.ask, loaded.caps, { decisionId: guess.plan.decision.id }) : null, store(guess.context, guess.plan)]);
+          const attempt = asked.status === "fulfilled" ? asked.value : null;
+          if (attempt?.result === "reserved") held = guess.ask;
+          if (written.status === "rejected") throw written.reason;
+          answer = written.value.decided;
+          if (!guess.ask || attempt?.result === "reserved") committed = { plan: guess.plan, reasons: guess.context.score?.reasons ?? [], factsHash: written.value.factsHash };
+          else {
+            // The rep refused (it filled since its snapshot) or failed while its decision was written. The lead
+            // is stored; decide again without that rep and supersede the written decision (and the answer kept
+            // for the key). Should this fail, the rep's object returns the lead to pending (see RepCapacity.reserve).
+            try {
+              const retry = await reserveForPlan(c.env, afterRefusal(loaded.context, guess.plan, guess.ask, attempt ?? { result: "error" }), loaded.caps);
+              const decided = decidedAnswer(retry.plan, retry.context);
+              const kept = idem ? [db.update(idempotencyKeys).set({ status: decided.status, body: decided.text }).where(and(eq(idempotencyKeys.siteId, idem.siteId), eq(idempotencyKeys.key, idem.key)))] : [];
+              await commitDecision(c.env, db, retry.context, retry.plan, { ...timings, parse: tParsed - t0 }, background, kept);
+              committed = { plan: retry.plan, reasons: retry.context.score?.reasons ?? [], factsHash: null };
+              answer = decided;
+            } catch (err) {
+              console.error("re-deciding after a refused reservation failed; the rep's object returns the lead to pending", lead.id, err);
+            }
+          }
+        } else {
+          const { context, plan } = await reserveForPlan(c.env, loaded.context, loaded.caps);
+          held = plan.repId;
+          const written = await store(context, plan);
+          committed = { plan, reasons: context.score?.reasons ?? [], factsHash: written.factsHash };
+          answer = written.decided;
+        }
+        const stages = { parse: tParsed - t0, ...timings, commit: performance.now() - t2 };
         c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
-        answer = decided;
       } catch (err) {
         // A duplicate, a used key or a failed write: nothing of the batch landed. Free the hold first.
         failure = err;
@@ -218,9 +256,12 @@ export const leads = apiApp(
       }
     }
     if (committed) {
-      noteCommitted(committed.plan, committed.factsHash);
-      // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
-      if (committed.plan.repId) confirmAfter(c.env, committed.plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
+      // commitDecision noted and confirmed its own (factsHash null); the one-batch write is noted here.
+      if (committed.factsHash !== null) {
+        noteCommitted(committed.plan, committed.factsHash);
+        // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
+        if (committed.plan.repId) confirmAfter(c.env, committed.plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
+      }
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
       void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: (work) => c.executionCtx.waitUntil(work) });
     }

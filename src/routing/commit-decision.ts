@@ -6,10 +6,29 @@ import { recordDecision, type NewLineage } from "../db/decisions.ts";
 import { repFactsVersions } from "../db/schema.ts";
 import { reviewHolds } from "../db/schema-signals.ts";
 import { registerCache } from "../lib/ttl-cache.ts";
-import type { DecisionContext } from "./decision-context.ts";
+import type { Attempt, DecisionContext } from "./decision-context.ts";
+import { newId } from "../lib/hashing.ts";
 import { decide, type DecisionPlan } from "./decide.ts";
 import { encodeCandidates } from "./lineage-codec.ts";
 import { noteModelDecision } from "./skew-guard.ts";
+
+/**
+ * Asks the rep's Durable Object for a slot for the plan's lead and says what it answered (never rejects).
+ * `written`: the decision naming this rep is being written meanwhile (see speculativePlan).
+ */
+export async function askRep(env: Env, plan: DecisionPlan, repId: string, caps: ReadonlyMap<string, RepCaps>, written?: { decisionId: string }): Promise<Attempt> {
+  try {
+    // The fair-share tag moves the rep's clock on by 1 / weight (see ./rank.ts).
+    const pick = plan.candidates.find((c) => c.repId === repId)!;
+    const ttlMs = Number(env.RESERVATION_TTL_SECONDS) * 1000;
+    const res = await reserveSlot(env, repId, plan.decision.leadId, caps.get(repId)!, ttlMs, { weight: pick.facts.weight, floor: pick.fairFloor }, written);
+    return res.ok ? { result: "reserved" } : { result: res.reason };
+  } catch (err) {
+    return { result: "error", detail: String(err) };
+  }
+}
+
+const withAttempt = (context: DecisionContext, repId: string, attempt: Attempt): DecisionContext => ({ ...context, attempts: new Map(context.attempts).set(repId, attempt) });
 
 /**
  * Asks the reps' Durable Objects in the plan's order until one holds a slot: decide, reserve the pick, record
@@ -18,23 +37,40 @@ import { noteModelDecision } from "./skew-guard.ts";
  * is null). Nothing is reserved for a plan held for review or with no rep.
  */
 export async function reserveForPlan(env: Env, start: DecisionContext, caps: ReadonlyMap<string, RepCaps>): Promise<{ context: DecisionContext; plan: DecisionPlan }> {
-  const ttlMs = Number(env.RESERVATION_TTL_SECONDS) * 1000;
   let context = start;
   for (;;) {
     const plan = decide(context);
     const repId = plan.reserveNext;
     if (!repId) return { context, plan };
-    const attempts = new Map(context.attempts);
-    try {
-      // The fair-share tag moves the rep's clock on by 1 / weight (see ./rank.ts).
-      const pick = plan.candidates.find((c) => c.repId === repId)!;
-      const res = await reserveSlot(env, repId, context.lead.id, caps.get(repId)!, ttlMs, { weight: pick.facts.weight, floor: pick.fairFloor });
-      attempts.set(repId, res.ok ? { result: "reserved" } : { result: res.reason });
-    } catch (err) {
-      attempts.set(repId, { result: "error", detail: String(err) });
-    }
-    context = { ...context, attempts };
+    context = withAttempt(context, repId, await askRep(env, plan, repId, caps));
   }
+}
+
+/** Free slots (open and today's) a rep's snapshot must show for the live path to write while it asks. */
+export const SPECULATE_MIN_ROOM = 2;
+
+/**
+ * The plan the live path may write while it asks the pick's object, so the write and the reservation take
+ * one round trip between them: the plan as decided if the rep it must ask agrees. Null when that guess is
+ * not safe enough to make: the pick's snapshot shows fewer than SPECULATE_MIN_ROOM free slots (reserve
+ * first then, reserveForPlan). `ask` is the rep to ask (null: no rep to ask; the plan is final).
+ */
+export function speculativePlan(context: DecisionContext): { context: DecisionContext; plan: DecisionPlan; ask: string | null } | null {
+  const plan = decide(context);
+  const ask = plan.reserveNext;
+  if (!ask) return { context, plan, ask: null };
+  const s = context.snapshots.get(ask);
+  if (!s || Math.min(s.maxOpen - s.open - s.held, s.maxPerDay - s.today) < SPECULATE_MIN_ROOM) return null;
+  const assumed = withAttempt(context, ask, { result: "reserved" });
+  return { context: assumed, plan: decide(assumed), ask };
+}
+
+/**
+ * When the rep refused (or failed) after the speculative plan was written: the same context with that answer,
+ * as a new decision that supersedes the written one. Reserve it (reserveForPlan) and commit it (commitDecision).
+ */
+export function afterRefusal(start: DecisionContext, written: DecisionPlan, repId: string, attempt: Attempt): DecisionContext {
+  return { ...withAttempt(start, repId, attempt), decisionId: newId("dec"), supersedes: written.decision.id, trigger: "reservation-refused" };
 }
 
 // Facts sets this isolate has seen committed: their row exists, so a decision need not send it again.
@@ -67,13 +103,13 @@ export async function lineageWrite(db: Db, plan: DecisionPlan, now: number, timi
  * Commits the decision of an already stored lead: one D1 batch supersedes its current decision, writes the
  * new one with its lineage (and review hold), and marks the lead decided. If that fails the hold is freed
  * and the error thrown (the lead stays pending for the cron). After it, the hold becomes an open assignment;
- * should that call be lost, the hold's alarm settles it from D1.
+ * should that call be lost, the hold's alarm settles it from D1. `also` joins the batch.
  */
-export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, waitUntil?: (work: Promise<unknown>) => void): Promise<void> {
+export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, waitUntil?: (work: Promise<unknown>) => void, also: BatchItem<"sqlite">[] = []): Promise<void> {
   const repId = plan.repId;
   try {
     const write = await lineageWrite(db, plan, context.now, timings);
-    await recordDecision(db, plan.decision, write.lineage, write.extra);
+    await recordDecision(db, plan.decision, write.lineage, [...write.extra, ...also]);
     noteCommitted(plan, write.factsHash);
   } catch (err) {
     if (repId) await releaseSlot(env, repId, context.lead.id).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
-import { getDb } from "../db/client.ts";
+import { getDb, getReadDb } from "../db/client.ts";
 import type { RoutingFacts } from "../db/routing-facts.ts";
 import { loadSignals } from "../db/signals.ts";
 import { newId } from "../lib/hashing.ts";
@@ -67,6 +67,11 @@ export type ContextOptions = {
   background?: (work: Promise<unknown>) => void;
   /** Decide under this policy instead of the lead's (a simulation's draft). */
   policy?: { version: number; policy: Policy };
+  /**
+   * Read the lead's signals from the nearest D1 read replica (Sessions API), as fresh as this bookmark when
+   * given (`null`: whatever the replica has). Absent: from the primary (replay, the cron, reports).
+   */
+  replica?: { bookmark: string | null };
 };
 
 /** A loaded context, with what only the live path needs: each rep's caps for reserving. */
@@ -103,7 +108,12 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   let signalError: string | null = null;
   if (usesSignals(specs)) {
     try {
-      signals = (await loadSignals(db, lead.teamId, [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }])).get(lead.id)!;
+      const subject = [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }];
+      const read = (from: typeof db) => loadSignals(from, lead.teamId, subject);
+      // A bookmark D1 refuses (a client's) costs a second read, unconstrained, never the model.
+      const replica = options.replica;
+      const found = replica ? await read(getReadDb(env.DB, replica.bookmark)).catch((err: unknown) => (replica.bookmark ? read(getReadDb(env.DB)) : Promise.reject(err))) : await read(db);
+      signals = found.get(lead.id)!;
     } catch (err) {
       signalError = `signals unavailable: ${String(err)}`;
     }
