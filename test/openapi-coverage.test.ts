@@ -90,7 +90,8 @@ describe("the API document is generated from the route definitions", () => {
     expect(param(feed, "limit")).toMatchObject({ in: "query", required: false });
     expect(param(feed, "cursor")?.schema?.pattern).toBe("^\\d{1,15}$");
     expect(param(operation(doc, "get", "/v1/admin/audit"), "action")).toBeDefined();
-    expect(param(operation(doc, "get", "/v1/reports/calibration"), "runs")).toBeDefined();
+    expect(param(operation(doc, "get", "/v1/reports/calibration"), "runs")).toMatchObject({ description: expect.stringContaining("1-500") });
+    expect(param(operation(doc, "get", "/v1/admin/reps"), "team")).toMatchObject({ description: "one team's reps" });
   });
 
   it("answers a failed parameter check with the one error shape, naming the field", async () => {

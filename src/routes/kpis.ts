@@ -12,10 +12,10 @@ const DAY = 86_400_000;
 
 export const KpiQuery = z
   .object({
-    from: z.iso.datetime({ offset: true }).optional(),
-    to: z.iso.datetime({ offset: true }).optional(),
+    from: z.iso.datetime({ offset: true }).optional().describe("ISO 8601 (default: 30 days before to)"),
+    to: z.iso.datetime({ offset: true }).optional().describe("ISO 8601 (default: now)"),
     /** With an admin token: one team only. */
-    team: z.string().min(1).max(64).optional(),
+    team: z.string().min(1).max(64).optional().describe("admin tokens: one team"),
   })
   .transform(({ from, to, team }) => {
     const end = to ? Date.parse(to) : Date.now();

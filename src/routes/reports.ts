@@ -18,7 +18,7 @@ import { rulesOnlySwitchesOn } from "../routing/rules-only.ts";
 import { FairnessQuery, ReportQuery } from "../schemas/governance.ts";
 import { familyForTeam } from "../scoring/team-family.ts";
 
-const HistoryQuery = z.object({ runs: z.coerce.number().int().min(1).max(500).default(100) });
+const HistoryQuery = z.object({ runs: z.coerce.number().int().min(1).max(500).default(100).describe("how many checks of the history (1-500, default 100)") });
 const AlertsQuery = z.object({ all: z.enum(["0", "1", "true", "false"]).optional().describe("1 or true: resolved ones too") });
 /** Documents `team` (read by teamOf): admin tokens name one team; a team-bound token always gets its own (another is 403). */
 const TEAM = { team: z.string().optional().describe("admin tokens: one team (a team-bound token always gets its own; another is 403)") };

@@ -1,8 +1,8 @@
 import { z } from "zod";
 
 export const FeedQuery = z.object({
-  cursor: z.string().regex(/^\d{1,15}$/, "must be a cursor returned by this API").default("0").transform(Number),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().regex(/^\d{1,15}$/, "must be a cursor returned by this API").default("0").transform(Number).describe("a nextCursor from a previous page (default 0)"),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("1-500 (default 100)"),
 });
 
 export const NoteBody = z.object({ note: z.string().trim().max(500).optional() }).default({});
@@ -24,8 +24,8 @@ export const MAX_OUTCOMES_PER_BATCH = 500;
 export const OutcomesBatch = z.object({ outcomes: z.array(OutcomeSchema).min(1).max(MAX_OUTCOMES_PER_BATCH) });
 
 export const ExportQuery = z.object({
-  cursor: z.string().regex(/^\d{1,15}$/).default("0").transform(Number),
-  limit: z.coerce.number().int().min(1).max(1000).default(500),
+  cursor: z.string().regex(/^\d{1,15}$/).default("0").transform(Number).describe("a nextCursor (default 0)"),
+  limit: z.coerce.number().int().min(1).max(1000).default(500).describe("1-1000 leads scanned (default 500)"),
   /** Days after a lead's decision in which an opportunity or win makes it a positive (see src/training/horizon-labels.ts). */
-  horizonDays: z.coerce.number().int().min(1).max(3650).default(90),
+  horizonDays: z.coerce.number().int().min(1).max(3650).default(90).describe("1-3650 (default 90)"),
 });

@@ -12,20 +12,20 @@ export const AuditQuery = z
     actor: z.string().min(1).max(100).optional(),
     /** An exact action (`policy.activate`) or a prefix ending in a dot (`model.`). */
     action: z.string().min(1).max(100).optional(),
-    from: isoTime.optional(),
-    to: isoTime.optional(),
+    from: isoTime.optional().describe("ISO time"),
+    to: isoTime.optional().describe("ISO time"),
     /** The `nextCursor` of the previous page: rows older than it. */
-    cursor: z.coerce.number().int().positive().optional(),
-    limit: limit(200, 50),
+    cursor: z.coerce.number().int().positive().optional().describe("the nextCursor of the previous page"),
+    limit: limit(200, 50).describe("1-200 (default 50)"),
   })
   .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: "from must not be after to" });
 
 /** Window of a report: ISO times, defaulting to the last `days` days. */
 export const ReportQuery = z
   .object({
-    from: isoTime.optional(),
-    to: isoTime.optional(),
-    days: z.coerce.number().min(0.01).max(365).default(7),
+    from: isoTime.optional().describe("ISO time (default: `days` before `to`)"),
+    to: isoTime.optional().describe("ISO time (default now)"),
+    days: z.coerce.number().min(0.01).max(365).default(7).describe("window length when `from` is not given (default 7)"),
   })
   .transform((q) => {
     const to = q.to ?? Date.now();
@@ -40,7 +40,8 @@ export const FairnessQuery = z.object({
     .max(300)
     .optional()
     .transform((s) => (s ? s.split(",").map((f) => f.trim()).filter(Boolean) : []))
-    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, "fields: comma-separated payload paths")).max(10)),
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, "fields: comma-separated payload paths")).max(10))
+    .describe("extra comma-separated payload paths to segment by"),
 });
 
 const Arm = z.object({

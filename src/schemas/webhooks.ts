@@ -32,6 +32,6 @@ export const RotateBody = z.object({
 });
 
 export const DeliveriesQuery = z.object({
-  status: z.enum(DELIVERY_STATUSES).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: z.enum(DELIVERY_STATUSES).optional().describe("one delivery status"),
+  limit: z.coerce.number().int().min(1).max(200).default(50).describe("1-200 (default 50)"),
 });
