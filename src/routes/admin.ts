@@ -14,11 +14,29 @@ import { invalidateSites } from "../intake/sites.ts";
 import { decideLead } from "../routing/decide-lead.ts";
 import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
 
-/** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
 const IdPath = z.object({ id: z.string() });
 
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /tokens": route({ method: "get", path: "/tokens", tags: ["Admin"], summary: "API tokens (never their secrets); a team-bound token sees its team's", auth: "admin", ok: { 200: "Tokens" } }),
+  "POST /tokens": route({ method: "post", path: "/tokens", tags: ["Admin"], summary: "Create an API token: the secret is shown once (audited)", auth: "admin", request: { body: jsonBody(TokenBody) }, ok: { 201: "The token and its secret" } }),
+  "DELETE /tokens/{id}": route({ method: "delete", path: "/tokens/{id}", tags: ["Admin"], summary: "Revoke a token (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Revoked" } }),
+  "GET /sites": route({ method: "get", path: "/sites", tags: ["Admin"], summary: "Sites allowed to post leads (secrets counted, never shown)", auth: "admin", ok: { 200: "Sites" } }),
+  "PUT /sites/{id}": route({
+    method: "put",
+    path: "/sites/{id}",
+    tags: ["Admin"],
+    summary: "Create or update a site (key, team, origins, secrets, Turnstile, dedupe window); a site key stays with its team (audited)",
+    auth: "admin",
+    request: { params: SiteBody.pick({ id: true }), body: jsonBody(SiteBody.omit({ id: true })) },
+    ok: { 200: "Updated", 201: "Created" },
+  }),
+  "GET /review": route({ method: "get", path: "/review", tags: ["Admin"], summary: "Leads held for review as suspicious, newest first", auth: "admin", ok: { 200: "The queue" } }),
+};
+
+/** Admin API: API tokens, sites, and the review queue of suspicious leads. Every change is audited. */
 export const adminApi = apiApp()
-  .openapi(route({ method: "get", path: "/tokens", tags: ["Admin"], summary: "API tokens (never their secrets); a team-bound token sees its team's", auth: "admin", ok: { 200: "Tokens" } }), async (c) => {
+  .openapi(definitions["GET /tokens"], async (c) => {
     const own = c.get("token").teamId;
     const rows = await getDb(c.env.DB)
       .select({ id: apiTokens.id, name: apiTokens.name, scopes: apiTokens.scopes, teamId: apiTokens.teamId, createdAt: apiTokens.createdAt, revokedAt: apiTokens.revokedAt })
@@ -26,7 +44,7 @@ export const adminApi = apiApp()
       .where(own === null ? undefined : eq(apiTokens.teamId, own));
     return c.json({ data: rows });
   })
-  .openapi(route({ method: "post", path: "/tokens", tags: ["Admin"], summary: "Create an API token: the secret is shown once (audited)", auth: "admin", request: { body: jsonBody(TokenBody) }, ok: { 201: "The token and its secret" } }), async (c) => {
+  .openapi(definitions["POST /tokens"], async (c) => {
     const input = parseOrThrow(TokenBody, await readJson(c.req));
     // A team-bound token mints tokens of its own team only: never an unbound one, never another team's.
     const own = c.get("token").teamId;
@@ -42,7 +60,7 @@ export const adminApi = apiApp()
     // The secret is shown here once and never again.
     return c.json({ id, secret, ...input }, 201);
   })
-  .openapi(route({ method: "delete", path: "/tokens/{id}", tags: ["Admin"], summary: "Revoke a token (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Revoked" } }), async (c) => {
+  .openapi(definitions["DELETE /tokens/{id}"], async (c) => {
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
     const own = c.get("token").teamId;
@@ -57,18 +75,8 @@ export const adminApi = apiApp()
     await auditRow(db, { actor: c.get("token").name, action: "token.revoke", entityType: "token", entityId: row.id, before: { ...token, revokedAt: null }, after: token, reason });
     return c.json({ id: row.id, revoked: true });
   })
-  .openapi(route({ method: "get", path: "/sites", tags: ["Admin"], summary: "Sites allowed to post leads (secrets counted, never shown)", auth: "admin", ok: { 200: "Sites" } }), async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
-  .openapi(
-    route({
-      method: "put",
-      path: "/sites/{id}",
-      tags: ["Admin"],
-      summary: "Create or update a site (key, team, origins, secrets, Turnstile, dedupe window); a site key stays with its team (audited)",
-      auth: "admin",
-      request: { params: SiteBody.pick({ id: true }), body: jsonBody(SiteBody.omit({ id: true })) },
-      ok: { 200: "Updated", 201: "Created" },
-    }),
-    async (c) => {
+  .openapi(definitions["GET /sites"], async (c) => c.json({ data: (await getDb(c.env.DB).select().from(sites)).map(({ signingSecrets, turnstileSecret, ...s }) => ({ ...s, signingSecrets: signingSecrets.length, turnstile: turnstileSecret !== null })) }))
+  .openapi(definitions["PUT /sites/{id}"], async (c) => {
     const input = parseOrThrow(SiteBody, { ...((await readJson(c.req)) as object), id: c.req.param("id") });
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
@@ -83,7 +91,7 @@ export const adminApi = apiApp()
     invalidateSites();
     return c.json({ id: input.id }, before ? 200 : 201);
   })
-  .openapi(route({ method: "get", path: "/review", tags: ["Admin"], summary: "Leads held for review as suspicious, newest first", auth: "admin", ok: { 200: "The queue" } }), async (c) => {
+  .openapi(definitions["GET /review"], async (c) => {
     const rows = await getDb(c.env.DB).select().from(leads).where(eq(leads.status, "review")).orderBy(desc(leads.receivedAt)).limit(200);
     return c.json({ data: rows.map((l) => ({ id: l.id, siteId: l.siteId, email: l.email, reason: l.reviewReason, receivedAt: new Date(l.receivedAt).toISOString(), fields: l.payload })) });
   });

@@ -12,23 +12,27 @@ import { ReasonBody } from "../schemas/admin.ts";
 
 const ListQuery = z.object({ all: z.enum(["0", "1", "true", "false"]).optional().describe("1 or true: resolved ones too") });
 
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /alerts": route({ method: "get", path: "/alerts", tags: ["Governance"], summary: "Operational alerts (model unavailable, routing skew, ...): open ones, or all", auth: "admin", request: { query: ListQuery }, ok: { 200: "Alerts" } }),
+  "POST /alerts/{id}/resolve": route({
+    method: "post",
+    path: "/alerts/{id}/resolve",
+    tags: ["Governance"],
+    summary: "Resolve an open alert (audited)",
+    auth: "admin",
+    request: { params: z.object({ id: z.string().regex(/^[0-9]+$/, "an alert id is a number") }), body: jsonBody(ReasonBody) },
+    ok: { 200: "Resolved" },
+  }),
+};
+
 /** Operational alerts (mounted under /v1/admin): list them, and resolve one by hand with a reason. */
 export const alertsApi = apiApp()
-  .openapi(route({ method: "get", path: "/alerts", tags: ["Governance"], summary: "Operational alerts (model unavailable, routing skew, ...): open ones, or all", auth: "admin", request: { query: ListQuery }, ok: { 200: "Alerts" } }), async (c) => {
+  .openapi(definitions["GET /alerts"], async (c) => {
     const { all } = parseOrThrow(ListQuery, c.req.query());
     return c.json({ data: await listAlerts(getDb(c.env.DB), all === "1" || all === "true") });
   })
-  .openapi(
-    route({
-      method: "post",
-      path: "/alerts/{id}/resolve",
-      tags: ["Governance"],
-      summary: "Resolve an open alert (audited)",
-      auth: "admin",
-      request: { params: z.object({ id: z.string().regex(/^[0-9]+$/, "an alert id is a number") }), body: jsonBody(ReasonBody) },
-      ok: { 200: "Resolved" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /alerts/{id}/resolve"], async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = Number(c.req.param("id"));

@@ -39,10 +39,23 @@ async function namedFeatures(db: Db, decision: DecisionRow, lineage: LineageRow)
 
 const IdPath = z.object({ id: z.string().describe("a decision id") });
 
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /{id}": route({ method: "get", path: "/{id}", tags: ["CRM"], summary: "A decision with its lineage", auth: "crm:read", middleware: requireScope("crm:read"), request: { params: IdPath }, ok: { 200: "The decision" } }),
+  "POST /{id}/replay": route({
+    method: "post",
+    path: "/{id}/replay",
+    tags: ["Routing"],
+    summary: "Re-run a decision from its lineage under the recorded (or another) model and policy version",
+    auth: "admin",
+    middleware: requireScope("admin"),
+    request: { params: IdPath, body: jsonBody(ReplayBody, { required: false }) },
+    ok: { 200: "The replayed decision next to the recorded one" },
+  }),
+};
+
 export const decisions = apiApp()
-  .openapi(
-    route({ method: "get", path: "/{id}", tags: ["CRM"], summary: "A decision with its lineage", auth: "crm:read", middleware: requireScope("crm:read"), request: { params: IdPath }, ok: { 200: "The decision" } }),
-    async (c) => {
+  .openapi(definitions["GET /{id}"], async (c) => {
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));
     const teamId = c.get("token").teamId;
@@ -55,18 +68,7 @@ export const decisions = apiApp()
     return c.json({ ...decision, createdAt: new Date(decision.createdAt).toISOString(), lineage: { ...trail, features, candidates } });
   })
   /** Recomputes a decision from its lineage, under its own or another model / policy version. */
-  .openapi(
-    route({
-      method: "post",
-      path: "/{id}/replay",
-      tags: ["Routing"],
-      summary: "Re-run a decision from its lineage under the recorded (or another) model and policy version",
-      auth: "admin",
-      middleware: requireScope("admin"),
-      request: { params: IdPath, body: jsonBody(ReplayBody, { required: false }) },
-      ok: { 200: "The replayed decision next to the recorded one" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /{id}/replay"], async (c) => {
     const { modelVersion, policyVersion } = parseOrThrow(ReplayBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const db = getDb(c.env.DB);
     const found = await getDecisionWithLineage(db, c.req.param("id"));

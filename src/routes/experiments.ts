@@ -26,24 +26,28 @@ const view = (e: typeof experiments.$inferSelect) => ({
 /** Another team's experiment answers like a missing one to a team-bound token. */
 const visibleTo = (own: string | null, e: typeof experiments.$inferSelect) => own === null || e.teamId === own;
 
+const IdPath = z.object({ id: z.string() });
+
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /experiments": route({ method: "get", path: "/experiments", tags: ["Governance"], summary: "Experiments, newest first (a team-bound token: its team's)", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("one team's experiments") }) }, ok: { 200: "Experiments" } }),
+  "POST /experiments": route({ method: "post", path: "/experiments", tags: ["Governance"], summary: "Start a champion/challenger (model) or policy A/B test: leads split by a hash of their id, with a holdout (audited)", auth: "admin", request: { body: jsonBody(ExperimentBody) }, ok: { 201: "Running" } }),
+  "POST /experiments/{id}/stop": route({ method: "post", path: "/experiments/{id}/stop", tags: ["Governance"], summary: "Stop an experiment (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(ReasonBody) }, ok: { 200: "Stopped" } }),
+  "GET /experiments/{id}/results": route({ method: "get", path: "/experiments/{id}/results", tags: ["Governance"], summary: "Per arm: conversion with Wilson intervals, difference vs baseline, time to first action", auth: "admin", request: { params: IdPath }, ok: { 200: "The results" } }),
+};
+
 /**
  * Champion/challenger and policy A/B tests, per team (`teamId`; null splits the leads of teams on the
  * default policy / model family). Leads are split by a hash of their id (stable, stateless); at most one
  * experiment of each kind runs per team at a time. Starting and stopping are audited.
  */
-const IdPath = z.object({ id: z.string() });
-
 export const experimentsApi = apiApp()
-  .openapi(
-    route({ method: "get", path: "/experiments", tags: ["Governance"], summary: "Experiments, newest first (a team-bound token: its team's)", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("one team's experiments") }) }, ok: { 200: "Experiments" } }),
-    async (c) => {
+  .openapi(definitions["GET /experiments"], async (c) => {
     const team = scopedTeam(c.get("token"), c.req.query("team"));
     const rows = await getDb(c.env.DB).select().from(experiments).where(team ? eq(experiments.teamId, team) : undefined).orderBy(desc(experiments.createdAt));
     return c.json({ data: rows.map(view) });
   })
-  .openapi(
-    route({ method: "post", path: "/experiments", tags: ["Governance"], summary: "Start a champion/challenger (model) or policy A/B test: leads split by a hash of their id, with a holdout (audited)", auth: "admin", request: { body: jsonBody(ExperimentBody) }, ok: { 201: "Running" } }),
-    async (c) => {
+  .openapi(definitions["POST /experiments"], async (c) => {
     const { reason, ...input } = parseOrThrow(ExperimentBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     // A team-bound token starts its own team's experiments only (not the default's, which split every team).
@@ -75,9 +79,7 @@ export const experimentsApi = apiApp()
     invalidateExperiments();
     return c.json(view((await db.select().from(experiments).where(eq(experiments.id, input.id)).get())!), 201);
   })
-  .openapi(
-    route({ method: "post", path: "/experiments/{id}/stop", tags: ["Governance"], summary: "Stop an experiment (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(ReasonBody) }, ok: { 200: "Stopped" } }),
-    async (c) => {
+  .openapi(definitions["POST /experiments/{id}/stop"], async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const before = await db.select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
@@ -91,9 +93,7 @@ export const experimentsApi = apiApp()
     invalidateExperiments();
     return c.json({ id: before.id, status: "stopped" });
   })
-  .openapi(
-    route({ method: "get", path: "/experiments/{id}/results", tags: ["Governance"], summary: "Per arm: conversion with Wilson intervals, difference vs baseline, time to first action", auth: "admin", request: { params: IdPath }, ok: { 200: "The results" } }),
-    async (c) => {
+  .openapi(definitions["GET /experiments/{id}/results"], async (c) => {
     const exp = await getDb(c.env.DB).select().from(experiments).where(eq(experiments.id, c.req.param("id"))).get();
     if (!exp || !visibleTo(c.get("token").teamId, exp)) throw new ApiError("not_found", "no such experiment");
     return c.json(await experimentResults(c.env, exp));

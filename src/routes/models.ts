@@ -72,25 +72,30 @@ const UploadForm = z.object({
   reason: z.string().max(500).optional().describe("why (audited; or the X-Audit-Reason header)"),
 });
 
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /": route({ method: "get", path: "/", tags: ["Models"], summary: "The model registry: a family's versions, newest first", auth: "admin", request: { query: z.object({ name: z.string().optional().describe("the model family (default MODEL_NAME)") }) }, ok: { 200: "Versions" } }),
+  "POST /": route({
+    method: "post",
+    path: "/",
+    tags: ["Models"],
+    summary: "Upload a model: multipart `model` (ONNX) + `manifest` (JSON); validated inside workerd, stored as staged (audited)",
+    auth: "admin",
+    request: { body: bodyOf(UploadForm, ["multipart/form-data"]) },
+    ok: { 201: "Staged" },
+  }),
+  "GET /{name}/{version}": route({ method: "get", path: "/{name}/{version}", tags: ["Models"], summary: "One model version with its manifest", auth: "admin", request: { params: VersionPath }, ok: { 200: "The version" } }),
+  "POST /{name}/{version}/status": route({ method: "post", path: "/{name}/{version}/status", tags: ["Models"], summary: "Move a version: staged, shadow, active or retired (audited)", auth: "admin", request: { params: VersionPath, body: jsonBody(ModelStatusBody) }, ok: { 200: "The status changes made" } }),
+  "POST /{name}/rollback": route({ method: "post", path: "/{name}/rollback", tags: ["Models"], summary: "Activate the previously active version (audited)", auth: "admin", request: { params: VersionPath.pick({ name: true }), body: jsonBody(ReasonBody) }, ok: { 200: "The status changes made" } }),
+};
+
 export const modelsApi = apiApp(requireScope("admin"))
-  .openapi(
-    route({ method: "get", path: "/", tags: ["Models"], summary: "The model registry: a family's versions, newest first", auth: "admin", request: { query: z.object({ name: z.string().optional().describe("the model family (default MODEL_NAME)") }) }, ok: { 200: "Versions" } }),
-    async (c) => {
+  .openapi(definitions["GET /"], async (c) => {
     const name = c.req.query("name") ?? c.env.MODEL_NAME;
     return c.json({ data: (await familyVersions(getDb(c.env.DB), name)).map((r) => view(r)) });
   })
   /** Upload: multipart `model` (ONNX) + `manifest` (JSON). Validated inside workerd, stored as staged. */
-  .openapi(
-    route({
-      method: "post",
-      path: "/",
-      tags: ["Models"],
-      summary: "Upload a model: multipart `model` (ONNX) + `manifest` (JSON); validated inside workerd, stored as staged (audited)",
-      auth: "admin",
-      request: { body: bodyOf(UploadForm, ["multipart/form-data"]) },
-      ok: { 201: "Staged" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /"], async (c) => {
     const headerReason = auditReason(c.req);
     const form = await c.req.formData().catch(() => {
       throw new ApiError("bad_request", "send a multipart/form-data body with `model` and `manifest` fields");
@@ -132,14 +137,12 @@ export const modelsApi = apiApp(requireScope("admin"))
     await auditRow(db, { actor: c.get("token").name, action: "model.upload", entityType: "model", entityId: `${row.name}@${row.version}`, before: null, after: { status: "staged", sha256: row.sha256 }, reason });
     return c.json(view(row), 201);
   })
-  .openapi(route({ method: "get", path: "/{name}/{version}", tags: ["Models"], summary: "One model version with its manifest", auth: "admin", request: { params: VersionPath }, ok: { 200: "The version" } }), async (c) => {
+  .openapi(definitions["GET /{name}/{version}"], async (c) => {
     const row = (await familyVersions(getDb(c.env.DB), c.req.param("name"))).find((r) => r.version === c.req.param("version"));
     if (!row) throw new ApiError("not_found", "no such model version");
     return c.json(view(row, true));
   })
-  .openapi(
-    route({ method: "post", path: "/{name}/{version}/status", tags: ["Models"], summary: "Move a version: staged, shadow, active or retired (audited)", auth: "admin", request: { params: VersionPath, body: jsonBody(ModelStatusBody) }, ok: { 200: "The status changes made" } }),
-    async (c) => {
+  .openapi(definitions["POST /{name}/{version}/status"], async (c) => {
     const { to, reason } = parseOrThrow(ModelStatusBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);
@@ -147,9 +150,7 @@ export const modelsApi = apiApp(requireScope("admin"))
     const changes = await applyPlan(c, name, planTransition(family, c.req.param("version"), to), reason);
     return c.json({ changes });
   })
-  .openapi(
-    route({ method: "post", path: "/{name}/rollback", tags: ["Models"], summary: "Activate the previously active version (audited)", auth: "admin", request: { params: VersionPath.pick({ name: true }), body: jsonBody(ReasonBody) }, ok: { 200: "The status changes made" } }),
-    async (c) => {
+  .openapi(definitions["POST /{name}/rollback"], async (c) => {
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
     const name = c.req.param("name");
     const family = await familyVersions(getDb(c.env.DB), name);

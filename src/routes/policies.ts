@@ -49,36 +49,49 @@ async function versionIn(c: Ctx, teamId: string | null, version: number) {
   return record;
 }
 
+const TeamQuery = z.object({ team: z.string().optional().describe("admin tokens: the team whose policies (none: the default policy); a team-bound token always gets its own") });
+const READ = ["crm:read", "review:write"] as const;
+const CHANGE = ["review:write", "admin"] as const;
+
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /": route({ method: "get", path: "/", tags: ["Policies"], summary: "Policy versions of one scope: the token's team, the team an admin names, or the default policy", auth: READ, request: { query: TeamQuery }, ok: { 200: "Versions" } }),
+  "GET /active": route({ method: "get", path: "/active", tags: ["Policies"], summary: "The policy the team routes under: its own active one, else the default", auth: READ, request: { query: TeamQuery }, ok: { 200: "Version, policy and owner (null: the default)" } }),
+  "POST /": route({
+    method: "post",
+    path: "/",
+    tags: ["Policies"],
+    summary: "Store a policy version for the scope (review:write of the team, or admin), active unless activate=false (audited)",
+    auth: CHANGE,
+    request: { query: TeamQuery, body: jsonBody(PolicyBody) },
+    ok: { 201: "Stored" },
+  }),
+  "POST /simulate": route({
+    method: "post",
+    path: "/simulate",
+    tags: ["Policies"],
+    summary: "What a draft policy would do to a team's stored leads (by id) or to given leads; reserves nothing",
+    auth: READ,
+    request: { query: TeamQuery, body: jsonBody(SimulateBody) },
+    ok: { 200: "Per lead, and a summary" },
+  }),
+  "POST /rollback": route({ method: "post", path: "/rollback", tags: ["Policies"], summary: "Re-activate the scope's previously active version (audited); other teams are untouched", auth: CHANGE, request: { query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Now active" } }),
+  "GET /{version}": route({ method: "get", path: "/{version}", tags: ["Policies"], summary: "One policy version (the default's, or the token's team's)", auth: READ, request: { params: VersionPath }, ok: { 200: "The version" } }),
+  "POST /{version}/activate": route({ method: "post", path: "/{version}/activate", tags: ["Policies"], summary: "Activate a stored version of the scope (audited)", auth: CHANGE, request: { params: VersionPath, query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Active" } }),
+};
+
 /**
  * Versioned routing policies, one history per team plus the default (teams without an active policy of
  * their own route under the default). A team-bound token reads and, with review:write, changes its own
  * team's; an admin token names the team with `?team=` (none: the default policy).
  */
-const TeamQuery = z.object({ team: z.string().optional().describe("admin tokens: the team whose policies (none: the default policy); a team-bound token always gets its own") });
-const READ = ["crm:read", "review:write"] as const;
-const CHANGE = ["review:write", "admin"] as const;
-
 export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
-  .openapi(
-    route({ method: "get", path: "/", tags: ["Policies"], summary: "Policy versions of one scope: the token's team, the team an admin names, or the default policy", auth: READ, request: { query: TeamQuery }, ok: { 200: "Versions" } }),
-    async (c) => {
+  .openapi(definitions["GET /"], async (c) => {
     const team = await scopeOf(c);
     return c.json({ team, data: await policyHistory(c.env, team) });
   })
-  .openapi(
-    route({ method: "get", path: "/active", tags: ["Policies"], summary: "The policy the team routes under: its own active one, else the default", auth: READ, request: { query: TeamQuery }, ok: { 200: "Version, policy and owner (null: the default)" } }),
-    async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
-  .openapi(
-    route({
-      method: "post",
-      path: "/",
-      tags: ["Policies"],
-      summary: "Store a policy version for the scope (review:write of the team, or admin), active unless activate=false (audited)",
-      auth: CHANGE,
-      request: { query: TeamQuery, body: jsonBody(PolicyBody) },
-      ok: { 201: "Stored" },
-    }),
-    async (c) => {
+  .openapi(definitions["GET /active"], async (c) => c.json(await getActivePolicy(c.env, await scopeOf(c))))
+  .openapi(definitions["POST /"], async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     // A bad policy is refused here, before anything is written: the active one is untouched.
@@ -93,17 +106,7 @@ export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
     if (now) await activate(c, teamId, version, reason, "policy.activate");
     return c.json({ version, team: teamId, status: now ? "active" : "draft" }, 201);
   })
-  .openapi(
-    route({
-      method: "post",
-      path: "/simulate",
-      tags: ["Policies"],
-      summary: "What a draft policy would do to a team's stored leads (by id) or to given leads; reserves nothing",
-      auth: READ,
-      request: { query: TeamQuery, body: jsonBody(SimulateBody) },
-      ok: { 200: "Per lead, and a summary" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /simulate"], async (c) => {
     const raw = (await readJson(c.req)) as Record<string, unknown> | null;
     const body = parseOrThrow(SimulateBody, raw);
     // The team whose reps the simulation plans against: a team-bound token simulates its own team only.
@@ -122,9 +125,7 @@ export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
     const inputs = [...mine.map((l) => ({ ref: l.id, payload: l.payload as Record<string, unknown>, lead: l })), ...posted];
     return c.json(await simulatePolicy(c.env, body.policy, teamId, inputs));
   })
-  .openapi(
-    route({ method: "post", path: "/rollback", tags: ["Policies"], summary: "Re-activate the scope's previously active version (audited); other teams are untouched", auth: CHANGE, request: { query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Now active" } }),
-    async (c) => {
+  .openapi(definitions["POST /rollback"], async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));
@@ -136,9 +137,7 @@ export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
     await activate(c, teamId, previous.version, reason, "policy.rollback");
     return c.json({ team: teamId, active: previous.version, previous: active?.version ?? null });
   })
-  .openapi(
-    route({ method: "get", path: "/{version}", tags: ["Policies"], summary: "One policy version (the default's, or the token's team's)", auth: READ, request: { params: VersionPath }, ok: { 200: "The version" } }),
-    async (c) => {
+  .openapi(definitions["GET /{version}"], async (c) => {
     const version = Number(c.req.param("version"));
     const record = await getPolicyRecord(c.env, version);
     const own = c.get("token").teamId;
@@ -146,9 +145,7 @@ export const policiesApi = apiApp(requireScope("crm:read", "review:write"))
     if (!record || (own !== null && record.owner !== null && record.owner !== own)) throw new ApiError("not_found", "no such policy version");
     return c.json({ version, team: record.owner, policy: record.policy });
   })
-  .openapi(
-    route({ method: "post", path: "/{version}/activate", tags: ["Policies"], summary: "Activate a stored version of the scope (audited)", auth: CHANGE, request: { params: VersionPath, query: TeamQuery, body: jsonBody(ReasonBody) }, ok: { 200: "Active" } }),
-    async (c) => {
+  .openapi(definitions["POST /{version}/activate"], async (c) => {
     mayChange(c);
     const teamId = await scopeOf(c);
     const { reason } = parseOrThrow(ReasonBody, await readJson(c.req));

@@ -42,33 +42,36 @@ export const reportsApi = (auth: Auth, tag: string) =>
     .openapi(
       route({ method: "get", path: "/drift", tags: [tag], summary: "Drift checks (PSI per feature and for the score against the active model's reference), oldest first", auth, request: { query: HistoryQuery.extend(TEAM) }, ok: { 200: "The latest check and the history" } }),
       async (c) => {
-      const { runs } = parseOrThrow(HistoryQuery, c.req.query());
-      const { team, family } = await teamOf(c);
-      const history = await monitoringHistory(getDb(c.env.DB), "drift", runs, family);
-      return c.json({ team, modelFamily: family, latest: history[history.length - 1] ?? null, history });
-    })
+        const { runs } = parseOrThrow(HistoryQuery, c.req.query());
+        const { team, family } = await teamOf(c);
+        const history = await monitoringHistory(getDb(c.env.DB), "drift", runs, family);
+        return c.json({ team, modelFamily: family, latest: history[history.length - 1] ?? null, history });
+      },
+    )
     .openapi(
       route({ method: "get", path: "/calibration", tags: [tag], summary: "Predicted vs observed conversion by decile, Brier and ECE; history of calibration checks", auth, request: { query: ReportQuery.in.extend(TEAM).extend(HistoryQuery.shape) }, ok: { 200: "Calibration now and over time" } }),
       async (c) => {
-      const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-      const { runs } = parseOrThrow(HistoryQuery, c.req.query());
-      const { team, family } = await teamOf(c);
-      const db = getDb(c.env.DB);
-      const [rows, labels, history] = await Promise.all([decisionsInWindow(db, from, to, 5_000, team), outcomesInWindow(db, from, to, team), monitoringHistory(db, "calibration", runs, family)]);
-      const labelled = latestPerLead(rows).filter((r) => r.probability !== null && labels.has(r.leadId));
-      const now = calibrationReport(labelled.map((r) => r.probability!), labelled.map((r) => labels.get(r.leadId)!.converted));
-      return c.json({ team, modelFamily: family, from: new Date(from).toISOString(), to: new Date(to).toISOString(), current: now, history: history.map((h) => ({ at: h.at, modelVersion: h.modelVersion, n: h.n, level: h.level, brier: (h.result as { brier?: number }).brier ?? null, ece: (h.result as { ece?: number }).ece ?? null })) });
-    })
+        const { from, to } = parseOrThrow(ReportQuery, c.req.query());
+        const { runs } = parseOrThrow(HistoryQuery, c.req.query());
+        const { team, family } = await teamOf(c);
+        const db = getDb(c.env.DB);
+        const [rows, labels, history] = await Promise.all([decisionsInWindow(db, from, to, 5_000, team), outcomesInWindow(db, from, to, team), monitoringHistory(db, "calibration", runs, family)]);
+        const labelled = latestPerLead(rows).filter((r) => r.probability !== null && labels.has(r.leadId));
+        const now = calibrationReport(labelled.map((r) => r.probability!), labelled.map((r) => labels.get(r.leadId)!.converted));
+        return c.json({ team, modelFamily: family, from: new Date(from).toISOString(), to: new Date(to).toISOString(), current: now, history: history.map((h) => ({ at: h.at, modelVersion: h.modelVersion, n: h.n, level: h.level, brier: (h.result as { brier?: number }).brier ?? null, ece: (h.result as { ece?: number }).ece ?? null })) });
+      },
+    )
     .openapi(
       route({ method: "get", path: "/ops", tags: [tag], summary: "Latency percentiles per stage, fallback and error rates, SLA breaches, queue depth", auth, request: { query: ReportQuery.in.extend(TEAM).extend(HistoryQuery.shape) }, ok: { 200: "Operations now and over time" } }),
       async (c) => {
-      const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-      const { runs } = parseOrThrow(HistoryQuery, c.req.query());
-      const { team } = await teamOf(c);
-      // Stored operations runs summarise every team: a team's report has its current snapshot only.
-      const [current, history] = await Promise.all([opsSnapshot(c.env, to, to - from, team), team === null ? monitoringHistory(getDb(c.env.DB), "ops", runs) : Promise.resolve([])]);
-      return c.json({ team, current, history: history.map((h) => ({ at: h.at, level: h.level, ...(h.result as object) })) });
-    })
+        const { from, to } = parseOrThrow(ReportQuery, c.req.query());
+        const { runs } = parseOrThrow(HistoryQuery, c.req.query());
+        const { team } = await teamOf(c);
+        // Stored operations runs summarise every team: a team's report has its current snapshot only.
+        const [current, history] = await Promise.all([opsSnapshot(c.env, to, to - from, team), team === null ? monitoringHistory(getDb(c.env.DB), "ops", runs) : Promise.resolve([])]);
+        return c.json({ team, current, history: history.map((h) => ({ at: h.at, level: h.level, ...(h.result as object) })) });
+      },
+    )
     .openapi(
       route({
         method: "get",
@@ -80,17 +83,18 @@ export const reportsApi = (auth: Auth, tag: string) =>
         ok: { 200: "The fairness report" },
       }),
       async (c) => {
-      const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-      const { fields } = parseOrThrow(FairnessQuery, c.req.query());
-      const { team } = await teamOf(c);
-      const db = getDb(c.env.DB);
-      const [rows, labels, { policy }] = await Promise.all([decisionsInWindow(db, from, to, 5_000, team), outcomesInWindow(db, from, to, team), getActivePolicy(c.env, team)]);
-      const aeTiers = new Set(policy.tiers.filter((t) => t.pool === "ae").map((t) => t.name));
-      const current = rows.filter((r) => r.isCurrent);
-      // Country, size band and source always; then every field the policy's rules name, and any asked for.
-      const segmentBy = [...new Set(["country", "size_band", "source", ...policy.rules.map((r) => r.path), ...fields])];
-      return c.json({ team, from: new Date(from).toISOString(), to: new Date(to).toISOString(), aeTiers: [...aeTiers], ...fairnessReport(current, labels, segmentBy, aeTiers) });
-    })
+        const { from, to } = parseOrThrow(ReportQuery, c.req.query());
+        const { fields } = parseOrThrow(FairnessQuery, c.req.query());
+        const { team } = await teamOf(c);
+        const db = getDb(c.env.DB);
+        const [rows, labels, { policy }] = await Promise.all([decisionsInWindow(db, from, to, 5_000, team), outcomesInWindow(db, from, to, team), getActivePolicy(c.env, team)]);
+        const aeTiers = new Set(policy.tiers.filter((t) => t.pool === "ae").map((t) => t.name));
+        const current = rows.filter((r) => r.isCurrent);
+        // Country, size band and source always; then every field the policy's rules name, and any asked for.
+        const segmentBy = [...new Set(["country", "size_band", "source", ...policy.rules.map((r) => r.path), ...fields])];
+        return c.json({ team, from: new Date(from).toISOString(), to: new Date(to).toISOString(), aeTiers: [...aeTiers], ...fairnessReport(current, labels, segmentBy, aeTiers) });
+      },
+    )
     .openapi(
       route({
         method: "get",
@@ -102,35 +106,38 @@ export const reportsApi = (auth: Auth, tag: string) =>
         ok: { 200: "The overview" },
       }),
       async (c) => {
-      const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-      const { team, family } = await teamOf(c);
-      const [overview, load, models, switches] = await Promise.all([
-        routingOverview(c.env, from, to, team),
-        repLoad(c.env, team),
-        modelTimeline(c.env, family ?? c.env.MODEL_NAME),
-        rulesOnlySwitchesOn(getDb(c.env.DB)),
-      ]);
-      const rulesOnly = switches
-        .filter((s) => team === null || s.teamId === team)
-        .map((s) => ({ teamId: s.teamId, reason: s.reason, setBy: s.setBy, setAt: new Date(s.setAt).toISOString() }));
-      return c.json({ team, ...overview, repLoad: load, models, rulesOnly });
-    })
+        const { from, to } = parseOrThrow(ReportQuery, c.req.query());
+        const { team, family } = await teamOf(c);
+        const [overview, load, models, switches] = await Promise.all([
+          routingOverview(c.env, from, to, team),
+          repLoad(c.env, team),
+          modelTimeline(c.env, family ?? c.env.MODEL_NAME),
+          rulesOnlySwitchesOn(getDb(c.env.DB)),
+        ]);
+        const rulesOnly = switches
+          .filter((s) => team === null || s.teamId === team)
+          .map((s) => ({ teamId: s.teamId, reason: s.reason, setBy: s.setBy, setAt: new Date(s.setAt).toISOString() }));
+        return c.json({ team, ...overview, repLoad: load, models, rulesOnly });
+      },
+    )
     .openapi(
       route({ method: "get", path: "/shadow", tags: [tag], summary: "Shadow model results: tier agreement, mean |Δp|, Brier and AUC of both models on the same leads", auth, request: { query: ReportQuery.in.extend(TEAM) }, ok: { 200: "Per shadow version" } }),
       async (c) => {
-      const { from, to } = parseOrThrow(ReportQuery, c.req.query());
-      const { team } = await teamOf(c);
-      return c.json({ team, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data: await shadowReport(c.env, from, to, team) });
-    })
+        const { from, to } = parseOrThrow(ReportQuery, c.req.query());
+        const { team } = await teamOf(c);
+        return c.json({ team, from: new Date(from).toISOString(), to: new Date(to).toISOString(), data: await shadowReport(c.env, from, to, team) });
+      },
+    )
     .openapi(
       route({ method: "get", path: "/alerts", tags: [tag], summary: "Alerts (open unless all=1); with a team, those about the team and its model family", auth, request: { query: AlertsQuery.extend(TEAM) }, ok: { 200: "Alerts" } }),
       async (c) => {
-      const { all } = parseOrThrow(AlertsQuery, c.req.query());
-      const { team, family } = await teamOf(c);
-      // A team's alerts: those about the team itself and about the model family it scores with.
-      const subjects = team === null ? null : [`team:${team}`, family!];
-      return c.json({ team, data: await listAlerts(getDb(c.env.DB), all === "1" || all === "true", 100, subjects) });
-    });
+        const { all } = parseOrThrow(AlertsQuery, c.req.query());
+        const { team, family } = await teamOf(c);
+        // A team's alerts: those about the team itself and about the model family it scores with.
+        const subjects = team === null ? null : [`team:${team}`, family!];
+        return c.json({ team, data: await listAlerts(getDb(c.env.DB), all === "1" || all === "true", 100, subjects) });
+      },
+    );
 
 /** Runs the cron's monitoring checks now (drift, calibration, operations) and answers with their results (admin). */
 const monitoringRun = route({ method: "post", path: "/monitoring/run", tags: ["Governance"], summary: "Run the cron's monitoring checks now (drift, calibration, operations)", auth: "admin", ok: { 200: "The results" } });

@@ -47,11 +47,19 @@ async function resolve(db: Db, id: string, run: () => Promise<ManualResult>): Pr
 
 const linkNext = (db: Db, heldId: string) => (next: string) => [db.update(reviewHolds).set({ nextDecisionId: next }).where(eq(reviewHolds.decisionId, heldId))];
 
-/** The review queue: decisions a policy held for a manager, and the manager's three answers. */
 const IdPath = z.object({ id: z.string().describe("the held decision's id") });
 
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /": route({ method: "get", path: "/", tags: ["Review"], summary: "Decisions held for a manager (the token's team), oldest first", auth: "review:write", request: { query: HoldsQuery }, ok: { 200: "Holds" } }),
+  "POST /{id}/approve": route({ method: "post", path: "/{id}/approve", tags: ["Review"], summary: "Approve a held decision: the proposed rep gets the lead", auth: "review:write", request: { params: IdPath, body: jsonBody(ApproveBody, { required: false }) }, ok: { 200: "Assigned; the new decision supersedes the held one" } }),
+  "POST /{id}/override": route({ method: "post", path: "/{id}/override", tags: ["Review"], summary: "Assign a held lead to another rep, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(OverrideBody) }, ok: { 200: "Assigned to the chosen rep" } }),
+  "POST /{id}/send-back": route({ method: "post", path: "/{id}/send-back", tags: ["Review"], summary: "Send a held lead back to nurture, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(SendBackBody) }, ok: { 200: "Sent back to nurture" } }),
+};
+
+/** The review queue: decisions a policy held for a manager, and the manager's three answers. */
 export const reviewsApi = apiApp(requireScope("review:write"))
-  .openapi(route({ method: "get", path: "/", tags: ["Review"], summary: "Decisions held for a manager (the token's team), oldest first", auth: "review:write", request: { query: HoldsQuery }, ok: { 200: "Holds" } }), async (c) => {
+  .openapi(definitions["GET /"], async (c) => {
     const { status, limit } = parseOrThrow(HoldsQuery, c.req.query());
     const teamId = c.get("token").teamId;
     const rows = await getDb(c.env.DB)
@@ -66,9 +74,7 @@ export const reviewsApi = apiApp(requireScope("review:write"))
       data: rows.map(({ hold, decision, lead }) => ({ ...hold, createdAt: new Date(hold.createdAt).toISOString(), resolvedAt: hold.resolvedAt === null ? null : new Date(hold.resolvedAt).toISOString(), decision, lead })),
     });
   })
-  .openapi(
-    route({ method: "post", path: "/{id}/approve", tags: ["Review"], summary: "Approve a held decision: the proposed rep gets the lead", auth: "review:write", request: { params: IdPath, body: jsonBody(ApproveBody, { required: false }) }, ok: { 200: "Assigned; the new decision supersedes the held one" } }),
-    async (c) => {
+  .openapi(definitions["POST /{id}/approve"], async (c) => {
     const { note } = parseOrThrow(ApproveBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const db = getDb(c.env.DB);
     const id = c.req.param("id");
@@ -80,9 +86,7 @@ export const reviewsApi = apiApp(requireScope("review:write"))
     });
     return c.json({ held: id, status: "approved", next });
   })
-  .openapi(
-    route({ method: "post", path: "/{id}/override", tags: ["Review"], summary: "Assign a held lead to another rep, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(OverrideBody) }, ok: { 200: "Assigned to the chosen rep" } }),
-    async (c) => {
+  .openapi(definitions["POST /{id}/override"], async (c) => {
     const { repId, reason } = parseOrThrow(OverrideBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = c.req.param("id");
@@ -91,9 +95,7 @@ export const reviewsApi = apiApp(requireScope("review:write"))
     const next = await resolve(db, id, () => assignByHand(c.env, db, decision, repId, { actor: token.name, action: "review.override", reason }, linkNext(db, id)));
     return c.json({ held: id, status: "overridden", next });
   })
-  .openapi(
-    route({ method: "post", path: "/{id}/send-back", tags: ["Review"], summary: "Send a held lead back to nurture, with a reason (audited)", auth: "review:write", request: { params: IdPath, body: jsonBody(SendBackBody) }, ok: { 200: "Sent back to nurture" } }),
-    async (c) => {
+  .openapi(definitions["POST /{id}/send-back"], async (c) => {
     const { reason } = parseOrThrow(SendBackBody, await readJson(c.req));
     const db = getDb(c.env.DB);
     const id = c.req.param("id");

@@ -20,33 +20,35 @@ async function requireOwnTeam(tokenTeam: string | null, db: ReturnType<typeof ge
   if (!known) throw new ApiError("not_found", "no such team");
 }
 
+const IdPath = z.object({ id: IdParam });
+
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /teams/{id}/rules-only": route({ method: "get", path: "/teams/{id}/rules-only", tags: ["Routing"], summary: "Whether the team routes on rules only (its switch), since when, by whom and why", auth: "admin", request: { params: IdPath }, ok: { 200: "The switch" } }),
+  "PUT /teams/{id}/rules-only": route({
+    method: "put",
+    path: "/teams/{id}/rules-only",
+    tags: ["Routing"],
+    summary: "Turn the team's rules-only switch on or off, with a reason (audited): while on, its leads are routed on the policy's rules alone, each decision saying so",
+    auth: "admin",
+    request: { params: IdPath, body: jsonBody(RulesOnlyBody) },
+    ok: { 200: "The switch now" },
+  }),
+};
+
 /**
  * A team's deliberate way back to plain rules: while the switch is on, the team's leads are routed on the
  * policy's rules alone (no model), each decision saying so in its lineage. Every flip is an audit row in
  * the same batch as the change; new leads see it within seconds (RULES_ONLY_TTL_MS).
  */
-const IdPath = z.object({ id: IdParam });
-
 export const rulesOnlyApi = apiApp()
-  .openapi(
-    route({ method: "get", path: "/teams/{id}/rules-only", tags: ["Routing"], summary: "Whether the team routes on rules only (its switch), since when, by whom and why", auth: "admin", request: { params: IdPath }, ok: { 200: "The switch" } }),
-    async (c) => {
+  .openapi(definitions["GET /teams/{id}/rules-only"], async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const db = getDb(c.env.DB);
     await requireOwnTeam(c.get("token").teamId, db, teamId);
     return c.json(view(teamId, await db.select().from(rulesOnlySwitches).where(eq(rulesOnlySwitches.teamId, teamId)).get()));
   })
-  .openapi(
-    route({
-      method: "put",
-      path: "/teams/{id}/rules-only",
-      tags: ["Routing"],
-      summary: "Turn the team's rules-only switch on or off, with a reason (audited): while on, its leads are routed on the policy's rules alone, each decision saying so",
-      auth: "admin",
-      request: { params: IdPath, body: jsonBody(RulesOnlyBody) },
-      ok: { 200: "The switch now" },
-    }),
-    async (c) => {
+  .openapi(definitions["PUT /teams/{id}/rules-only"], async (c) => {
     const teamId = parseOrThrow(IdParam, c.req.param("id"));
     const { enabled, reason } = parseOrThrow(RulesOnlyBody, await readJson(c.req));
     const db = getDb(c.env.DB);

@@ -36,17 +36,44 @@ async function ownSubscription(c: Ctx) {
   return sub;
 }
 
+const IdPath = z.object({ id: z.string().describe("a subscription id") });
+
+/** The operations of this sub-app, as the API document shows them; their handlers follow. */
+const definitions = {
+  "GET /webhooks": route({ method: "get", path: "/webhooks", tags: ["Webhooks"], summary: "Webhook subscriptions (a team-bound admin token sees its team's only); secrets are never listed", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("a team id (all-teams tokens)") }) }, ok: { 200: "Subscriptions" } }),
+  "GET /webhooks/health": route({ method: "get", path: "/webhooks/health", tags: ["Webhooks"], summary: "Delivery health per subscription over 24 h: delivered, in flight, dead, success rate, last error", auth: "admin", ok: { 200: "Health rows" } }),
+  "POST /webhooks": route({ method: "post", path: "/webhooks", tags: ["Webhooks"], summary: "Subscribe a URL to events; the answer carries the signing secret, shown this once (audited)", auth: "admin", request: { body: jsonBody(WebhookCreateBody) }, ok: { 201: "Created, with `secret`" } }),
+  "GET /webhooks/{id}": route({ method: "get", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "One subscription", auth: "admin", request: { params: IdPath }, ok: { 200: "The subscription" } }),
+  "PATCH /webhooks/{id}": route({ method: "patch", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "Change url, events, format, description or enabled (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(WebhookUpdateBody) }, ok: { 200: "Updated" } }),
+  "DELETE /webhooks/{id}": route({ method: "delete", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "Delete a subscription; its delivery log stays (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Deleted" } }),
+  "POST /webhooks/{id}/rotate-secret": route({
+    method: "post",
+    path: "/webhooks/{id}/rotate-secret",
+    tags: ["Webhooks"],
+    summary: "A new signing secret (shown once); the old one signs beside it for graceHours (audited)",
+    auth: "admin",
+    request: { params: IdPath, body: jsonBody(RotateBody, { required: false }) },
+    ok: { 200: "Rotated, with `secret`" },
+  }),
+  "GET /webhooks/{id}/deliveries": route({ method: "get", path: "/webhooks/{id}/deliveries", tags: ["Webhooks"], summary: "The delivery log, newest first: status, attempts, last error, every attempt", auth: "admin", request: { params: IdPath, query: DeliveriesQuery }, ok: { 200: "Deliveries with their attempts" } }),
+  "POST /webhooks/{id}/deliveries/{deliveryId}/redeliver": route({
+    method: "post",
+    path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
+    tags: ["Webhooks"],
+    summary: "Send a delivered, dead or skipped delivery again: same id and body, fresh signature (audited)",
+    auth: "admin",
+    request: { params: IdPath.extend({ deliveryId: z.string() }) },
+    ok: { 202: "Queued" },
+  }),
+};
+
 /**
  * Outbound webhooks (mounted under /v1/admin, admin tokens only; a team-bound admin token sees and
  * changes its own team's subscriptions only). Every change is audited in the batch that makes it. The
  * signing secret is in the answer to create and rotate, and nowhere else.
  */
-const IdPath = z.object({ id: z.string().describe("a subscription id") });
-
 export const webhooksApi = apiApp()
-  .openapi(
-    route({ method: "get", path: "/webhooks", tags: ["Webhooks"], summary: "Webhook subscriptions (a team-bound admin token sees its team's only); secrets are never listed", auth: "admin", request: { query: z.object({ team: z.string().optional().describe("a team id (all-teams tokens)") }) }, ok: { 200: "Subscriptions" } }),
-    async (c) => {
+  .openapi(definitions["GET /webhooks"], async (c) => {
     const teamId = c.get("token").teamId ?? c.req.query("team") ?? null;
     const rows = await getDb(c.env.DB)
       .select()
@@ -54,15 +81,11 @@ export const webhooksApi = apiApp()
       .where(and(isNull(webhookSubscriptions.deletedAt), teamId !== null ? eq(webhookSubscriptions.teamId, teamId) : undefined));
     return c.json({ data: rows.map((r) => subscriptionView(r)) });
   })
-  .openapi(
-    route({ method: "get", path: "/webhooks/health", tags: ["Webhooks"], summary: "Delivery health per subscription over 24 h: delivered, in flight, dead, success rate, last error", auth: "admin", ok: { 200: "Health rows" } }),
-    async (c) => {
+  .openapi(definitions["GET /webhooks/health"], async (c) => {
     const since = Date.now() - HEALTH_WINDOW_MS;
     return c.json({ since: new Date(since).toISOString(), data: await deliveryHealth(getDb(c.env.DB), c.get("token").teamId, since) });
   })
-  .openapi(
-    route({ method: "post", path: "/webhooks", tags: ["Webhooks"], summary: "Subscribe a URL to events; the answer carries the signing secret, shown this once (audited)", auth: "admin", request: { body: jsonBody(WebhookCreateBody) }, ok: { 201: "Created, with `secret`" } }),
-    async (c) => {
+  .openapi(definitions["POST /webhooks"], async (c) => {
     const input = parseOrThrow(WebhookCreateBody, await readJson(c.req));
     const reason = auditReason(c.req);
     const own = c.get("token").teamId;
@@ -88,10 +111,8 @@ export const webhooksApi = apiApp()
     // The secret is shown here once; it signs every delivery and is never listed.
     return c.json({ ...subscriptionView(created!), secret }, 201);
   })
-  .openapi(route({ method: "get", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "One subscription", auth: "admin", request: { params: IdPath }, ok: { 200: "The subscription" } }), async (c) => c.json(subscriptionView(await ownSubscription(c))))
-  .openapi(
-    route({ method: "patch", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "Change url, events, format, description or enabled (audited)", auth: "admin", request: { params: IdPath, body: jsonBody(WebhookUpdateBody) }, ok: { 200: "Updated" } }),
-    async (c) => {
+  .openapi(definitions["GET /webhooks/{id}"], async (c) => c.json(subscriptionView(await ownSubscription(c))))
+  .openapi(definitions["PATCH /webhooks/{id}"], async (c) => {
     const sub = await ownSubscription(c);
     const change = parseOrThrow(WebhookUpdateBody, await readJson(c.req));
     const reason = auditReason(c.req);
@@ -105,9 +126,7 @@ export const webhooksApi = apiApp()
     invalidateSubscribers();
     return c.json(subscriptionView(updated!));
   })
-  .openapi(
-    route({ method: "delete", path: "/webhooks/{id}", tags: ["Webhooks"], summary: "Delete a subscription; its delivery log stays (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Deleted" } }),
-    async (c) => {
+  .openapi(definitions["DELETE /webhooks/{id}"], async (c) => {
     const sub = await ownSubscription(c);
     const reason = auditReason(c.req);
     const db = getDb(c.env.DB);
@@ -119,17 +138,7 @@ export const webhooksApi = apiApp()
     return c.json({ id: sub.id, deleted: true });
   })
   /** A new secret signs from now on; the old one signs beside it for `graceHours`, so receivers can switch without a gap. */
-  .openapi(
-    route({
-      method: "post",
-      path: "/webhooks/{id}/rotate-secret",
-      tags: ["Webhooks"],
-      summary: "A new signing secret (shown once); the old one signs beside it for graceHours (audited)",
-      auth: "admin",
-      request: { params: IdPath, body: jsonBody(RotateBody, { required: false }) },
-      ok: { 200: "Rotated, with `secret`" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /webhooks/{id}/rotate-secret"], async (c) => {
     const sub = await ownSubscription(c);
     const { graceHours } = parseOrThrow(RotateBody, c.req.header("content-type") ? await readJson(c.req) : {});
     const reason = auditReason(c.req);
@@ -147,25 +156,13 @@ export const webhooksApi = apiApp()
     ]);
     return c.json({ ...subscriptionView(updated!, now), secret });
   })
-  .openapi(
-    route({ method: "get", path: "/webhooks/{id}/deliveries", tags: ["Webhooks"], summary: "The delivery log, newest first: status, attempts, last error, every attempt", auth: "admin", request: { params: IdPath, query: DeliveriesQuery }, ok: { 200: "Deliveries with their attempts" } }),
-    async (c) => {
+  .openapi(definitions["GET /webhooks/{id}/deliveries"], async (c) => {
     const sub = await ownSubscription(c);
     const { status, limit } = parseOrThrow(DeliveriesQuery, c.req.query());
     return c.json({ data: await listDeliveries(getDb(c.env.DB), sub.id, status, limit) });
   })
   /** Sends a delivery again (same id and body, fresh signature), whatever became of it; refused while one is in flight. */
-  .openapi(
-    route({
-      method: "post",
-      path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
-      tags: ["Webhooks"],
-      summary: "Send a delivered, dead or skipped delivery again: same id and body, fresh signature (audited)",
-      auth: "admin",
-      request: { params: IdPath.extend({ deliveryId: z.string() }) },
-      ok: { 202: "Queued" },
-    }),
-    async (c) => {
+  .openapi(definitions["POST /webhooks/{id}/deliveries/{deliveryId}/redeliver"], async (c) => {
     const sub = await ownSubscription(c);
     if (!sub.enabled) throw new ApiError("conflict", "the subscription is disabled; enable it first");
     const reason = auditReason(c.req);
