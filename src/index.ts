@@ -1,4 +1,5 @@
 import { app } from "./app.ts";
+import { withBackground } from "./lib/background.ts";
 import { withBenchDelays } from "./lib/bench-delay.ts";
 import { scheduled } from "./scheduled.ts";
 import type { WebhookMessage } from "./webhooks/emit.ts";
@@ -8,7 +9,7 @@ import { queue } from "./webhooks/consumer.ts";
 const bindings = { d1: ["DB"], durableObjects: ["REP_CAPACITY"] } satisfies Parameters<typeof withBenchDelays<Env>>[1];
 
 export default {
-  fetch: (request: Request, env: Env, ctx: ExecutionContext) => app.fetch(request, withBenchDelays(env, bindings), ctx),
+  fetch: (request: Request, env: Env, ctx: ExecutionContext) => withBackground((work) => ctx.waitUntil(work), () => app.fetch(request, withBenchDelays(env, bindings), ctx)),
   scheduled: (controller: ScheduledController, env: Env, ctx: ExecutionContext) => scheduled(controller, withBenchDelays(env, bindings), ctx),
   queue: (batch: MessageBatch<WebhookMessage>, env: Env, ctx: ExecutionContext) => queue(batch, withBenchDelays(env, bindings), ctx),
 } satisfies ExportedHandler<Env, WebhookMessage>;

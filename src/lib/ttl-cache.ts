@@ -1,3 +1,5 @@
+import { backgroundRunner } from "./background.ts";
+
 /**
  * The router's one per-isolate cache. Every short-lived view of D1 an isolate keeps (sites, the active
  * policy, the model registry, running experiments, the latest drift run, a team's routing facts) is a
@@ -7,6 +9,10 @@
  *
  * Only resolved values are stored, never a pending promise: a promise tied to one request's I/O must not be
  * awaited by another request (workerd cancels or hangs it when the first request ends).
+ *
+ * A cache made with `staleMs` may answer a value up to `ttlMs + staleMs` old while it reloads after the
+ * answer (the invocation's waitUntil, see ./background.ts), so a lead does not wait on a D1 round trip each
+ * time a TTL runs out; with no background runner (cron, queue) it loads in line as usual.
  */
 export type TtlCache<K, V> = {
   /** The cached value for `key`, or `load()`'s (then cached) when missing or older than the TTL. */
@@ -19,25 +25,52 @@ export type TtlCache<K, V> = {
 
 const all = new Set<{ invalidate(): void }>();
 
-/** Creates a cache whose entries live `ttlMs`; `maxEntries` bounds it (the oldest entry goes first). */
-export function ttlCache<K, V>(ttlMs: number, maxEntries = 1_000): TtlCache<K, V> {
+/**
+ * Creates a cache whose entries live `ttlMs`; `maxEntries` bounds it (the oldest entry goes first); `staleMs`
+ * lets an expired entry answer that much longer while it reloads in the background.
+ */
+export function ttlCache<K, V>(ttlMs: number, maxEntries = 1_000, staleMs = 0): TtlCache<K, V> {
   const entries = new Map<K, { at: number; value: V }>();
+  // Keys reloading in the background, since when; and a count of invalidations, so a reload that began
+  // before one does not store what it read.
+  const reloading = new Map<K, number>();
+  let generation = 0;
   const fresh = (key: K) => {
     const hit = entries.get(key);
     return hit && Date.now() - hit.at <= ttlMs ? hit : undefined;
   };
+  const store = (key: K, value: V) => {
+    entries.delete(key);
+    if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+    entries.set(key, { at: Date.now(), value });
+  };
   const cache: TtlCache<K, V> = {
     async get(key, load) {
-      const hit = fresh(key);
-      if (hit) return hit.value;
+      const now = Date.now();
+      const hit = entries.get(key);
+      if (hit && now - hit.at <= ttlMs) return hit.value;
+      const background = staleMs > 0 && hit && now - hit.at <= ttlMs + staleMs ? backgroundRunner() : undefined;
+      if (background) {
+        // A reload lost with its invocation is tried again after a TTL.
+        if (now - (reloading.get(key) ?? -Infinity) > ttlMs) {
+          reloading.set(key, now);
+          const started = generation;
+          background(
+            load()
+              .then((value) => started === generation && store(key, value))
+              .catch((err: unknown) => console.error("cache reload failed; the stale value stands until it expires", err))
+              .finally(() => reloading.delete(key)),
+          );
+        }
+        return hit!.value;
+      }
       const value = await load();
-      entries.delete(key);
-      if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-      entries.set(key, { at: Date.now(), value });
+      store(key, value);
       return value;
     },
     peek: (key) => fresh(key)?.value,
     invalidate(key?: K) {
+      generation++;
       if (key === undefined) entries.clear();
       else entries.delete(key);
     },

@@ -10,13 +10,15 @@ import type { AccountFacts, TerritoryFacts } from "./plan.ts";
  * A team's routing facts as this isolate last read them: reps, territories and (for teams of up to
  * MAX_CACHED_ACCOUNTS accounts) every account by domain. A lead reads them from here instead of paying a
  * D1 round trip to the primary; an admin change in this isolate invalidates them at once, one made elsewhere
- * reaches this isolate within FACTS_TTL_MS. Capacity is never cached here: the rep's Durable Object decides.
+ * reaches this isolate within 2 × FACTS_TTL_MS (the second while they reload after a lead's answer). Capacity is never cached here: the rep's Durable Object decides.
  */
 export const FACTS_TTL_MS = 2_000;
 const MAX_CACHED_ACCOUNTS = 5_000;
 
 type TeamFacts = { reps: RepRow[]; territories: TerritoryFacts[]; accounts: Map<string, AccountFacts> | null };
-const teams = ttlCache<string, TeamFacts>(FACTS_TTL_MS, 200);
+// Past its TTL a team's facts answer one more TTL while they reload after the answer (an admin change in this
+// isolate invalidates them at once; one made elsewhere reaches new leads within twice the TTL).
+const teams = ttlCache<string, TeamFacts>(FACTS_TTL_MS, 200, FACTS_TTL_MS);
 
 /** Forgets every team's facts (after an admin change to reps, territories or accounts in this isolate). */
 export function invalidateRoutingFacts(): void {

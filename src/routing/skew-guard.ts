@@ -14,7 +14,8 @@ type Window = { windowMinutes: number; counts: Counts; alerted: boolean };
  * once; other isolates' decisions are seen at the next read.
  */
 export const SKEW_TTL_MS = 2_000;
-const windows = ttlCache<string, Window>(SKEW_TTL_MS, 200);
+// Past its TTL a window answers one more TTL while it reloads after the answer.
+const windows = ttlCache<string, Window>(SKEW_TTL_MS, 200, SKEW_TTL_MS);
 
 async function readWindow(db: Db, rules: Guardrail, teamId: string, now: number): Promise<Window> {
   const counts = await db
