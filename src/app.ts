@@ -6,6 +6,7 @@ import type { AppEnv } from "./app-env.ts";
 import { requireScope } from "./lib/auth.ts";
 import { ApiError, errorBody, type ErrorCode } from "./lib/errors.ts";
 import { apiApp, route } from "./lib/openapi-route.ts";
+import { Health } from "./schemas/responses.ts";
 import { adminApi } from "./routes/admin.ts";
 import { alertsApi } from "./routes/alerts.ts";
 import { assignmentActions } from "./routes/assignment-actions.ts";
@@ -63,7 +64,7 @@ app.use((c, next) => {
   })(c, next);
 });
 
-app.openapi(route({ method: "get", path: "/healthz", tags: ["Operations"], summary: "Liveness", auth: "public", ok: { 200: "`{ status: ok }`" } }), (c) => c.json({ status: "ok" }));
+app.openapi(route({ method: "get", path: "/healthz", tags: ["Operations"], summary: "Liveness", auth: "public", ok: { 200: { description: "The Worker answers", schema: Health } } }), (c) => c.json({ status: "ok" }));
 // Pages and assets are plain hono routes: they are not operations of the API, so not in the document.
 app.route("/", pages);
 app.route("/", docsFor(app));

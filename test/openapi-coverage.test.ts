@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { app } from "../src/app.ts";
 import { apiApp, jsonBody, route } from "../src/lib/openapi-route.ts";
-import { call } from "./helpers.ts";
+import { AssignmentsPage, AssignmentStatus, CreatedToken, EventsAnswer, Health, LeadAnswer, OutcomeAnswer, OutcomesBatchAnswer } from "../src/schemas/responses.ts";
+import { call, crmGet, HOT_LEAD, postLead, uniqueEmail } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
 
 /** Pages and assets the Worker serves to browsers: not operations of the API. */
@@ -126,5 +127,52 @@ describe("the API document is generated from the route definitions", () => {
       .openapi(route({ method: "post", path: "/x", tags: ["Test"], summary: "x", auth: "admin", request: { body: jsonBody(Body) }, ok: { 200: "ok" } }), (c) => c.json({}))
       .getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } }) as unknown as Document;
     expect(operation(doc, "post", "/x").requestBody!.content["application/json"]!.schema).toMatchObject({ type: "object", required: ["name"], properties: { name: { type: "string", maxLength: 5 } } });
+  });
+});
+
+/** A JSON call with a bearer token. */
+const send = (path: string, token: string, body: unknown, method = "POST") =>
+  call(path, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+
+/** Parses a real answer with the schema the document shows for it: a field the handler renamed or dropped fails here. */
+async function answers<S extends z.ZodType>(res: Response, status: number, schema: S): Promise<z.output<S>> {
+  expect(res.status).toBe(status);
+  const parsed = schema.safeParse(await res.json());
+  expect(parsed.success ? [] : parsed.error.issues).toEqual([]);
+  return parsed.data as z.output<S>;
+}
+
+describe("the documented answers are the real ones", () => {
+  it("documents success bodies as named schemas", async () => {
+    const doc = await fetchDocument();
+    const body = (method: string, path: string, status: string) => operation(doc, method, path).responses[status]?.content?.["application/json"]?.schema;
+    expect(body("get", "/v1/assignments", "200")).toEqual({ $ref: "#/components/schemas/AssignmentsPage" });
+    expect(body("post", "/v1/leads", "201")).toEqual({ $ref: "#/components/schemas/LeadAnswer" });
+    expect(body("post", "/v1/events", "201")).toEqual({ $ref: "#/components/schemas/EventsAnswer" });
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["DecisionSummary", "Assignment", "OutcomesBatchAnswer", "CreatedToken"]));
+  });
+
+  it("answers the intake, the feed and an ack as documented", async () => {
+    const lead = await answers(await postLead({ ...HOT_LEAD, email: uniqueEmail() }, { accept: "application/json" }), 201, LeadAnswer);
+    expect(lead.decision?.outcome).toBe("assigned");
+    const page = await answers(await crmGet("/v1/assignments?limit=50"), 200, AssignmentsPage);
+    const mine = page.data.find((a) => a.lead.id === lead.lead.id)!;
+    expect(mine.id).toBe(lead.decision!.id);
+    await answers(await send(`/v1/assignments/${mine.id}/ack`, TOKENS.crm, {}), 200, AssignmentStatus);
+    await answers(await call("/healthz"), 200, Health);
+  });
+
+  it("answers outcomes, one or a batch, and events as documented", async () => {
+    const lead = ((await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as { lead: { id: string } }).lead.id;
+    const at = new Date().toISOString();
+    await answers(await send("/v1/outcomes", TOKENS.crm, { id: "doc-1", leadId: lead, type: "contacted", occurredAt: at }), 201, OutcomeAnswer);
+    const batch = await answers(await send("/v1/outcomes", TOKENS.crm, { outcomes: [{ id: "doc-1", leadId: lead, type: "contacted", occurredAt: at }, { id: "doc-2", leadId: "nope", type: "won", occurredAt: at }] }), 200, OutcomesBatchAnswer);
+    expect(batch.results.map((r) => r.status)).toEqual(["duplicate", "not_found"]);
+    const events = await answers(await send("/v1/events", TOKENS.admin, { teamId: "demo", events: [{ id: "doc-e1", type: "page_view", subject: { email: uniqueEmail() }, occurredAt: at, source: "test" }] }), 201, EventsAnswer);
+    expect(events.events).toEqual([expect.objectContaining({ id: "doc-e1", status: "stored" })]);
+  });
+
+  it("answers a new token as documented", async () => {
+    await answers(await send("/v1/admin/tokens", TOKENS.admin, { name: "doc", scopes: ["crm:read"], teamId: "demo" }), 201, CreatedToken);
   });
 });

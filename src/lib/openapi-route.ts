@@ -65,11 +65,15 @@ export const jsonBody = (schema: z.ZodType, opts: { required?: boolean; descript
 
 const errorResponse = { description: "The one error shape: `{ error: { code, message, requestId } }`", content: { "application/json": { schema: ErrorBody } } };
 
-type Ok = Record<number, string | { description: string; headers?: Record<string, { description: string; schema: { type: "string" } }> }>;
+/** A success answer: its description, and optionally the zod schema of its JSON body and its headers. */
+type Ok = Record<number, string | { description: string; schema?: z.ZodType; headers?: Record<string, { description: string; schema: { type: "string" } }> }>;
 
 type RouteInput = Omit<RouteConfig, "responses" | "security"> & { auth: Auth; ok: Ok };
 
-/** Success answers without a content schema, so a handler may answer with any Response (JSON, a redirect, a replayed body). */
+/**
+ * Typed as answers without a content schema, so a handler may answer with any Response (JSON, a redirect, a
+ * replayed body); a documented body schema is for the document only (the tests hold real answers to it).
+ */
 type Responses<O extends Ok> = { [K in keyof O]: { description: string } } & { "4XX": typeof errorResponse };
 
 /**
@@ -78,7 +82,13 @@ type Responses<O extends Ok> = { [K in keyof O]: { description: string } } & { "
  */
 export function route<const R extends RouteInput>({ auth, ok, ...config }: R) {
   const responses = {
-    ...Object.fromEntries(Object.entries(ok).map(([status, r]) => [status, typeof r === "string" ? { description: r } : r])),
+    ...Object.fromEntries(
+      Object.entries(ok).map(([status, r]) => {
+        if (typeof r === "string") return [status, { description: r }];
+        const { schema, ...rest } = r;
+        return [status, schema ? { ...rest, content: { "application/json": { schema } } } : rest];
+      }),
+    ),
     "4XX": errorResponse,
   };
   const security = auth === "public" ? [] : auth === "site" ? [{ siteKey: [] }] : [{ bearer: typeof auth === "string" ? [auth] : [...auth] }];

@@ -13,13 +13,14 @@ import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { invalidateSites } from "../intake/sites.ts";
 import { decideLead } from "../routing/decide-lead.ts";
 import { ReasonBody, SiteBody, TokenBody } from "../schemas/admin.ts";
+import { CreatedToken } from "../schemas/responses.ts";
 
 const IdPath = z.object({ id: z.string() });
 
 /** The operations of this sub-app, as the API document shows them; their handlers follow. */
 const definitions = {
   "GET /tokens": route({ method: "get", path: "/tokens", tags: ["Admin"], summary: "API tokens (never their secrets); a team-bound token sees its team's", auth: "admin", ok: { 200: "Tokens" } }),
-  "POST /tokens": route({ method: "post", path: "/tokens", tags: ["Admin"], summary: "Create an API token: the secret is shown once (audited)", auth: "admin", request: { body: jsonBody(TokenBody) }, ok: { 201: "The token and its secret" } }),
+  "POST /tokens": route({ method: "post", path: "/tokens", tags: ["Admin"], summary: "Create an API token: the secret is shown once (audited)", auth: "admin", request: { body: jsonBody(TokenBody) }, ok: { 201: { description: "The token and its secret", schema: CreatedToken } } }),
   "DELETE /tokens/{id}": route({ method: "delete", path: "/tokens/{id}", tags: ["Admin"], summary: "Revoke a token (audited)", auth: "admin", request: { params: IdPath }, ok: { 200: "Revoked" } }),
   "GET /sites": route({ method: "get", path: "/sites", tags: ["Admin"], summary: "Sites allowed to post leads (secrets counted, never shown)", auth: "admin", ok: { 200: "Sites" } }),
   "PUT /sites/{id}": route({

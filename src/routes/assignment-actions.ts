@@ -11,6 +11,7 @@ import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { decideLead } from "../routing/decide-lead.ts";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { NoteBody, RejectBody } from "../schemas/crm.ts";
+import { AssignmentStatus } from "../schemas/responses.ts";
 
 const IdPath = z.object({ id: z.string().describe("the assignment's decision id") });
 
@@ -65,7 +66,7 @@ for (const action of ["ack", "accept"] as const) {
       auth: "crm:write",
       middleware: requireScope("crm:write"),
       request: { params: IdPath, body: jsonBody(NoteBody, { required: false }) },
-      ok: { 200: action === "ack" ? "Acknowledged" : "Accepted" },
+      ok: { 200: { description: action === "ack" ? "Acknowledged" : "Accepted", schema: AssignmentStatus } },
     }),
     async (c) => {
       const { note } = parseOrThrow(NoteBody, await optionalJson(c.req));

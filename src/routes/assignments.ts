@@ -5,6 +5,7 @@ import { requireScope } from "../lib/auth.ts";
 import { apiApp, route } from "../lib/openapi-route.ts";
 import { parseOrThrow } from "../lib/validate.ts";
 import { FeedQuery } from "../schemas/crm.ts";
+import { AssignmentsPage } from "../schemas/responses.ts";
 
 /**
  * The CRM's pull feed. The cursor is the decision sequence number: D1 commits writes one at a time, so a
@@ -18,7 +19,7 @@ const feed = route({
   auth: "crm:read",
   middleware: requireScope("crm:read"),
   request: { query: FeedQuery },
-  ok: { 200: "A page of assignments with nextCursor and hasMore" },
+  ok: { 200: { description: "A page of assignments with nextCursor and hasMore", schema: AssignmentsPage } },
 });
 
 export const assignments = apiApp().openapi(feed, async (c) => {

@@ -4,6 +4,7 @@ import { ApiError } from "../lib/errors.ts";
 import { sha256Hex, toHex } from "../lib/hashing.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { BootstrapBody } from "../schemas/admin.ts";
+import { CreatedToken } from "../schemas/responses.ts";
 
 /** Shorter secrets are refused outright: the bootstrap secret guards the whole router. */
 export const MIN_BOOTSTRAP_TOKEN_LENGTH = 32;
@@ -35,7 +36,7 @@ const bootstrap = route({
   summary: "Create the first admin token with the BOOTSTRAP_TOKEN secret (Authorization: Bearer <BOOTSTRAP_TOKEN>); refused (409) once an active admin token exists",
   auth: "public",
   request: { body: jsonBody(BootstrapBody, { required: false }) },
-  ok: { 201: "The admin token and its secret, shown once" },
+  ok: { 201: { description: "The admin token and its secret, shown once", schema: CreatedToken } },
 });
 
 export const bootstrapApi = apiApp().openapi(bootstrap, async (c) => {

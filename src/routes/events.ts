@@ -9,6 +9,7 @@ import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { EventsBody } from "../schemas/events.ts";
+import { EventsAnswer } from "../schemas/responses.ts";
 import { applyOwnerChanges } from "../signals/crm-sync.ts";
 import { rescoreSubjects } from "../signals/rescore.ts";
 
@@ -21,8 +22,8 @@ const ingest = route({
   middleware: requireScope("events:write"),
   request: { body: jsonBody(EventsBody) },
   ok: {
-    201: { description: "Stored (with duplicates, conflicts and re-scored leads listed)", headers: { "X-D1-Bookmark": { description: "a bookmark of these writes: send it with a lead to read its signals at least this fresh", schema: { type: "string" } } } },
-    200: "Nothing new: every event was a duplicate or a conflict",
+    201: { description: "Stored (with duplicates, conflicts and re-scored leads listed)", schema: EventsAnswer, headers: { "X-D1-Bookmark": { description: "a bookmark of these writes: send it with a lead to read its signals at least this fresh", schema: { type: "string" } } } },
+    200: { description: "Nothing new: every event was a duplicate or a conflict", schema: EventsAnswer },
   },
 });
 

@@ -24,6 +24,7 @@ import { afterRefusal, askRep, commitDecision, confirmAfter, lineageWrite, noteC
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
 import { loadDecisionContext, type DecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
+import { LeadAnswer } from "../schemas/responses.ts";
 import type { Reason } from "../scoring/score.ts";
 import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
@@ -119,9 +120,9 @@ const intake = route({
   ],
   request: { body: bodyOf(LeadInputSchema, ["application/json", "application/x-www-form-urlencoded", "multipart/form-data"]) },
   ok: {
-    201: "Stored, scored and routed",
-    200: "Merged into an earlier lead of the same email",
-    202: "Stored; decision pending or under review",
+    201: { description: "Stored, scored and routed", schema: LeadAnswer },
+    200: { description: "Merged into an earlier lead of the same email", schema: LeadAnswer },
+    202: { description: "Stored; decision pending or under review", schema: LeadAnswer },
     303: "Plain HTML form: redirect to the thank-you page",
   },
 });

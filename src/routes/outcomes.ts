@@ -8,6 +8,7 @@ import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { OutcomeSchema, OutcomesBatch } from "../schemas/crm.ts";
+import { OutcomeAnswer, OutcomesBatchAnswer } from "../schemas/responses.ts";
 
 const report = route({
   method: "post",
@@ -17,7 +18,10 @@ const report = route({
   auth: "crm:write",
   middleware: requireScope("crm:write"),
   request: { body: jsonBody(z.union([OutcomeSchema, OutcomesBatch])) },
-  ok: { 201: "Stored (a batch: at least one, each item's status listed)", 200: "Already stored (same id and report), or nothing new in a batch" },
+  ok: {
+    201: { description: "Stored (a batch: at least one, each item's status listed)", schema: z.union([OutcomeAnswer, OutcomesBatchAnswer]) },
+    200: { description: "Already stored (same id and report), or nothing new in a batch", schema: z.union([OutcomeAnswer, OutcomesBatchAnswer]) },
+  },
 });
 
 /**
