@@ -85,6 +85,17 @@ app.route("/v1/models", modelsApi);
 app.route("/v1/bootstrap", bootstrapApi);
 // Everything under /v1/admin needs an admin token; checked once here for all admin sub-apps.
 app.use("/v1/admin/*", requireScope("admin"));
+// A team-bound admin token acts for its own team: it may use only the admin areas that scope by team. The
+// others (sites, teams, reps, territories, accounts, the review queue, alerts, audit, reassignment,
+// monitoring runs, erasure) act across teams and take an admin token bound to no team.
+const TEAM_SCOPED_ADMIN = /^\/v1\/admin\/(?:tokens|reports|experiments|webhooks)(?:\/|$)|^\/v1\/admin\/teams\/[^/]+\/rules-only$/;
+app.use("/v1/admin/*", async (c, next) => {
+  const own = c.get("token").teamId;
+  if (own !== null && !TEAM_SCOPED_ADMIN.test(c.req.path)) {
+    throw new ApiError("forbidden", `this admin token acts for team ${own} only; ${c.req.path} spans every team and needs an admin token bound to no team`);
+  }
+  await next();
+});
 app.route("/v1/admin", adminApi);
 app.route("/v1/admin", alertsApi);
 app.route("/v1/admin", routingAdmin);

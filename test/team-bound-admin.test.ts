@@ -37,6 +37,32 @@ describe("a team-bound admin token", () => {
     expect((await as(TOKENS.crm, "/v1/assignments")).status).toBe(200);
   });
 
+  it("is refused (403) by the admin areas that span every team, and taken by those that scope by team", async () => {
+    const secret = await otherTeamAdmin();
+    const spanning: [string, string, unknown?][] = [
+      ["/v1/admin/sites", "GET"],
+      ["/v1/admin/sites/pk_mine", "PUT", { teamId: "other", name: "Mine", allowedOrigins: [] }],
+      ["/v1/admin/teams", "GET"],
+      ["/v1/admin/reps", "GET"],
+      ["/v1/admin/reps/rep_ada", "DELETE"],
+      ["/v1/admin/territories", "GET"],
+      ["/v1/admin/accounts", "GET"],
+      ["/v1/admin/audit", "GET"],
+      ["/v1/admin/alerts", "GET"],
+      ["/v1/admin/review", "GET"],
+      ["/v1/admin/monitoring/run", "POST"],
+    ];
+    for (const [path, method, body] of spanning) {
+      const res = await as(secret, path, method, body);
+      expect(res.status, `${method} ${path}`).toBe(403);
+      expect(((await res.json()) as ErrorJson).error.message).toContain("bound to no team");
+    }
+    expect((await as(TOKENS.admin, "/v1/admin/reps")).status).toBe(200);
+    for (const path of ["/v1/admin/tokens", "/v1/admin/webhooks", "/v1/admin/experiments", "/v1/admin/teams/other/rules-only"]) {
+      expect((await as(secret, path)).status, path).toBe(200);
+    }
+  });
+
   it("cannot replay another team's decision (404)", async () => {
     const secret = await otherTeamAdmin();
     const { decision } = (await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as { decision: { id: string } };

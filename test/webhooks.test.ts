@@ -109,6 +109,16 @@ describe("webhook subscriptions API", () => {
     }
   });
 
+  it("refuses loopback and private hosts however they are spelled (IPv4-mapped IPv6, decimal, CGNAT, unspecified)", async () => {
+    const spellings = ["https://[::ffff:127.0.0.1]/x", "https://[::ffff:7f00:1]/x", "https://[::ffff:10.0.0.1]/x", "https://2130706433/x", "https://0x7f.1/x", "https://[::]/x", "https://0.0.0.0/x", "https://100.64.0.1/x", "https://[fe90::1]/x", "https://224.0.0.1/x", "https://[::1]/x"];
+    for (const url of spellings) {
+      const res = await admin("/v1/admin/webhooks", "POST", { ...SUB, url });
+      expect(res.status, url).toBe(422);
+    }
+    const fine = await admin("/v1/admin/webhooks", "POST", { ...SUB, url: "https://100.128.0.1/x" });
+    expect(fine.status).toBe(201);
+  });
+
   it("allows http on loopback when the local-dev switch is on", async () => {
     const res = await admin("/v1/admin/webhooks", "POST", { ...SUB, url: "http://127.0.0.1:8862/hook" }, { ...env, WEBHOOK_ALLOW_LOOPBACK: "true" } as unknown as Env);
     expect(res.status).toBe(201);

@@ -1,5 +1,4 @@
 import { and, desc, eq, inArray } from "drizzle-orm";
-import { ManifestSchema, type Manifest } from "../scoring/manifest.ts";
 import type { Db } from "./client.ts";
 import { models } from "./schema.ts";
 
@@ -17,10 +16,6 @@ export async function liveModels(db: Db, name: string): Promise<{ active?: Model
     .from(models)
     .where(and(eq(models.name, name), inArray(models.status, ["active", "shadow"])));
   return { active: rows.find((r) => r.status === "active"), shadow: rows.find((r) => r.status === "shadow") };
-}
-
-export function parseManifest(row: ModelRow): Manifest {
-  return ManifestSchema.parse(row.manifest);
 }
 
 /** Every version of a model family, newest first. */

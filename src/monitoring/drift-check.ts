@@ -1,7 +1,8 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client.ts";
 import { getDb } from "../db/client.ts";
-import { liveModels, parseManifest } from "../db/models.ts";
+import { liveModels } from "../db/models.ts";
+import { parseManifest } from "../scoring/manifest.ts";
 import { monitoringRuns } from "../db/schema-governance.ts";
 import type { Policy } from "../routing/policy.ts";
 import { getActivePolicy } from "../routing/policy-store.ts";

@@ -4,7 +4,7 @@ import { apiApp, route } from "../lib/openapi-route.ts";
 import { selectInChunks } from "../db/chunks.ts";
 import { getDb, type Db } from "../db/client.ts";
 import { decisions, leads, lineage, outcomes } from "../db/schema.ts";
-import { loadSignals } from "../db/signals.ts";
+import { loadSignals } from "../signals/load-signals.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { requireScope } from "../lib/auth.ts";
 import { parseOrThrow } from "../lib/validate.ts";

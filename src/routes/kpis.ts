@@ -2,7 +2,7 @@ import { z } from "zod";
 import { apiApp, route } from "../lib/openapi-route.ts";
 import type { AppEnv } from "../app-env.ts";
 import { getDb } from "../db/client.ts";
-import { kpiRows } from "../db/kpi-data.ts";
+import { kpiRows } from "../kpis/kpi-data.ts";
 import { computeKpis } from "../kpis/compute.ts";
 import { requireScope } from "../lib/auth.ts";
 import { ApiError } from "../lib/errors.ts";

@@ -20,7 +20,7 @@ import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
 import { getSite, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
-import { afterRefusal, askRep, commitDecision, confirmAfter, lineageWrite, noteCommitted, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
+import { afterCommit, afterRefusal, askRep, commitDecision, lineageWrite, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
 import { loadDecisionContext, type DecisionContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
@@ -194,7 +194,8 @@ export const leads = apiApp(
           replica: { bookmark: bookmarkOf(c.req.header("x-d1-bookmark")) },
         }).catch((err: unknown) => err as Error);
     await withinLimits();
-    // What the request committed: the plan, and whether the isolate still has to note it and confirm its hold.
+    // What the request committed; `factsHash` when its after-commit steps are still to run (after the try:
+    // the answer is durable by then, whatever they do).
     let committed: { plan: DecisionPlan; reasons: Reason[]; factsHash: string | null } | undefined;
     if (!suspicion) {
       let held: string | null = null;
@@ -225,8 +226,9 @@ export const leads = apiApp(
           if (attempt?.result === "reserved") held = guess.ask;
           if (written.status === "rejected") throw written.reason;
           answer = written.value.decided;
-          if (!guess.ask || attempt?.result === "reserved") committed = { plan: guess.plan, reasons: guess.context.score?.reasons ?? [], factsHash: written.value.factsHash };
-          else {
+          if (!guess.ask || attempt?.result === "reserved") {
+            committed = { plan: guess.plan, reasons: guess.context.score?.reasons ?? [], factsHash: written.value.factsHash };
+          } else {
             // The rep refused (it filled since its snapshot) or failed while its decision was written. The lead
             // is stored; decide again without that rep and supersede the written decision (and the answer kept
             // for the key). Should this fail, the rep's object returns the lead to pending (see RepCapacity.reserve).
@@ -257,12 +259,8 @@ export const leads = apiApp(
       }
     }
     if (committed) {
-      // commitDecision noted and confirmed its own (factsHash null); the one-batch write is noted here.
-      if (committed.factsHash !== null) {
-        noteCommitted(committed.plan, committed.factsHash);
-        // The hold becomes an open assignment after the answer; a lost confirm is settled by the hold's alarm.
-        if (committed.plan.repId) confirmAfter(c.env, committed.plan.repId, lead.id, (work) => c.executionCtx.waitUntil(work));
-      }
+      // commitDecision ran its own after-commit steps (factsHash null).
+      if (committed.factsHash !== null) void afterCommit(c.env, committed.plan, committed.factsHash, (work) => c.executionCtx.waitUntil(work));
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
       void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: (work) => c.executionCtx.waitUntil(work) });
     }

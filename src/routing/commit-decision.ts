@@ -78,12 +78,14 @@ const writtenFacts = new Set<string>();
 registerCache({ invalidate: () => writtenFacts.clear() });
 
 /**
- * What this isolate learns from a decision it committed: its facts set is stored, and a model decision counts
- * in its view of the team's skew window. Call after the batch succeeded.
+ * After a decision's batch committed: this isolate notes what it learned (its facts set is stored; a model
+ * decision counts in its view of the team's skew window), and the hold becomes an open assignment, after
+ * the answer when a waitUntil is given (a lost confirm is settled by the hold's alarm from D1).
  */
-export function noteCommitted(plan: DecisionPlan, factsHash: string): void {
+export function afterCommit(env: Env, plan: DecisionPlan, factsHash: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
   writtenFacts.add(factsHash);
   if (plan.decision.mode === "model") noteModelDecision(plan.decision.teamId, plan.decision.tier, plan.decision.repId ?? null);
+  return plan.repId ? confirmAfter(env, plan.repId, plan.decision.leadId, waitUntil) : Promise.resolve();
 }
 
 /**
@@ -106,23 +108,21 @@ export async function lineageWrite(db: Db, plan: DecisionPlan, now: number, timi
  * should that call be lost, the hold's alarm settles it from D1. `also` joins the batch.
  */
 export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, waitUntil?: (work: Promise<unknown>) => void, also: BatchItem<"sqlite">[] = []): Promise<void> {
-  const repId = plan.repId;
+  let factsHash: string;
   try {
     const write = await lineageWrite(db, plan, context.now, timings);
     await recordDecision(db, plan.decision, write.lineage, [...write.extra, ...also]);
-    noteCommitted(plan, write.factsHash);
+    factsHash = write.factsHash;
   } catch (err) {
-    if (repId) await releaseSlot(env, repId, context.lead.id).catch(() => undefined);
+    if (plan.repId) await releaseSlot(env, plan.repId, context.lead.id).catch(() => undefined);
     throw err;
   }
-  if (repId) {
-    const confirmed = confirmAfter(env, repId, context.lead.id, waitUntil);
-    if (!waitUntil) await confirmed;
-  }
+  const confirmed = afterCommit(env, plan, factsHash, waitUntil);
+  if (!waitUntil) await confirmed;
 }
 
 /** Turns the lead's hold into an open assignment, after the answer when a waitUntil is given. */
-export function confirmAfter(env: Env, repId: string, leadId: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
+function confirmAfter(env: Env, repId: string, leadId: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
   const confirmed = confirmSlot(env, repId, leadId).catch((err) => console.error("confirm failed; the hold's alarm settles it", leadId, err));
   if (waitUntil) waitUntil(confirmed);
   return confirmed;

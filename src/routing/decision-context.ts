@@ -2,7 +2,7 @@ import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
 import { getDb, getReadDb } from "../db/client.ts";
 import type { RoutingFacts } from "../db/routing-facts.ts";
-import { loadSignals } from "../db/signals.ts";
+import { loadSignals } from "../signals/load-signals.ts";
 import { newId } from "../lib/hashing.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";

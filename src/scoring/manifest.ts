@@ -75,3 +75,8 @@ export const ManifestSchema = z.object({
     .optional(),
 });
 export type Manifest = z.infer<typeof ManifestSchema>;
+
+/** A model row's stored manifest, checked. */
+export function parseManifest(row: { manifest: unknown }): Manifest {
+  return ManifestSchema.parse(row.manifest);
+}

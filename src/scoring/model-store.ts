@@ -1,9 +1,9 @@
 import { raiseAlert, resolveAlert } from "../db/alerts.ts";
 import { getDb } from "../db/client.ts";
-import { familyVersions, liveModels, parseManifest, type ModelRow } from "../db/models.ts";
+import { familyVersions, liveModels, type ModelRow } from "../db/models.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import { registerCache, ttlCache } from "../lib/ttl-cache.ts";
-import type { Manifest } from "./manifest.ts";
+import { parseManifest, type Manifest } from "./manifest.ts";
 import { createSession, type OrtSession } from "./ort.ts";
 
 /** A model ready to score: its registry row, parsed manifest and an ORT session. */

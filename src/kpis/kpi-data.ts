@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, lt } from "drizzle-orm";
-import type { KpiDecision, KpiLead, KpiOutcome } from "../kpis/compute.ts";
-import type { Db } from "./client.ts";
-import { decisions, leads, outcomes } from "./schema.ts";
+import type { Db } from "../db/client.ts";
+import { decisions, leads, outcomes } from "../db/schema.ts";
+import type { KpiDecision, KpiLead, KpiOutcome } from "./compute.ts";
 
 /** The report's cohort: leads received in [from, to) (one team's, or all), with all their decisions and outcomes. */
 export async function kpiRows(db: Db, from: number, to: number, teamId: string | null): Promise<{ leads: KpiLead[]; decisions: KpiDecision[]; outcomes: KpiOutcome[] }> {
