@@ -10,7 +10,7 @@ import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
 import { availabilityOf } from "./availability.ts";
-import { liveModelsForLead, policyForLead } from "./experiment-arm.ts";
+import { liveModelsForLead, policyForLead, runningForLead } from "./experiment-arm.ts";
 import { cachedRoutingFacts } from "./facts-cache.ts";
 import { rulesOnlyReason } from "./rules-only.ts";
 import { skewGuardReason } from "./skew-guard.ts";
@@ -94,10 +94,12 @@ async function scoreOrError(model: LoadedModel | undefined, input: unknown): Pro
 export async function loadDecisionContext(env: Env, lead: ContextLead & { receivedAt: number }, options: ContextOptions = {}): Promise<LoadedContext> {
   const t0 = performance.now();
   const db = getDb(env.DB);
+  // A running experiment may put the lead under a challenger model or another policy version (one read of them
+  // for both, this request's own).
+  const experiments = runningForLead(env);
   const [models, { version: policyVersion, policy }, facts, switchedToRules] = await Promise.all([
-    // A running experiment may put the lead under a challenger model or another policy version.
-    liveModelsForLead(env, lead.id, lead.teamId),
-    options.policy ?? policyForLead(env, lead.id, lead.teamId),
+    liveModelsForLead(env, lead.id, lead.teamId, experiments),
+    options.policy ?? policyForLead(env, lead.id, lead.teamId, experiments),
     options.facts ?? cachedRoutingFacts(env, lead.teamId, lead.email),
     // A team's deliberate rules-only switch (see ./rules-only.ts).
     rulesOnlyReason(env, lead.teamId),

@@ -79,9 +79,15 @@ function armIn(exp: ExperimentRow | undefined, leadId: string) {
   return name === HOLDOUT ? undefined : exp.arms.find((a) => a.name === name);
 }
 
-/** The policy a lead is routed under: its policy experiment arm's version, else its team's active one. */
-export async function policyForLead(env: Env, leadId: string, teamId: string): Promise<ActivePolicy> {
-  const [active, rows] = await Promise.all([getActivePolicy(env, teamId), runningExperiments(env).catch(() => [])]);
+/** The running experiments, never failing a lead (none when they cannot be read). */
+export const runningForLead = (env: Env): Promise<ExperimentRow[]> => runningExperiments(env).catch(() => []);
+
+/**
+ * The policy a lead is routed under: its policy experiment arm's version, else its team's active one.
+ * `experiments`: the running experiments, when the caller reads them for the models too (one read).
+ */
+export async function policyForLead(env: Env, leadId: string, teamId: string, experiments = runningForLead(env)): Promise<ActivePolicy> {
+  const [active, rows] = await Promise.all([getActivePolicy(env, teamId), experiments]);
   const arm = armIn(experimentFor(rows, "policy", teamId, active.owner === null), leadId);
   if (arm?.policyVersion !== undefined) {
     const policy = await getPolicyVersion(env, arm.policyVersion).catch(() => undefined);
@@ -94,9 +100,9 @@ export async function policyForLead(env: Env, leadId: string, teamId: string): P
  * The models a lead is scored with: its team's model family (the default unless the team names its own),
  * with its model experiment arm's version as the routing model, else the family's active one.
  */
-export async function liveModelsForLead(env: Env, leadId: string, teamId: string): Promise<LiveModels> {
+export async function liveModelsForLead(env: Env, leadId: string, teamId: string, experiments = runningForLead(env)): Promise<LiveModels> {
   const family = await familyForTeam(env, teamId);
-  const [live, rows] = await Promise.all([getLiveModels(env, family), runningExperiments(env).catch(() => [])]);
+  const [live, rows] = await Promise.all([getLiveModels(env, family), experiments]);
   const arm = armIn(experimentFor(rows, "model", teamId, family === env.MODEL_NAME), leadId);
   if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;
   const challenger = await getModelVersion(env, family, arm.modelVersion).catch(() => undefined);
