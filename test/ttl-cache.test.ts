@@ -36,6 +36,25 @@ describe("the per-isolate TTL cache", () => {
     expect(await inRequest(() => cache.get("k", load))).toBe(2);
   });
 
+  it("refreshes ahead: past half its TTL it answers the cached value and reloads after the answer, so a lead after the TTL waits on nothing", async () => {
+    const cache = ttlCache<string, number>(60);
+    const { load, calls } = counter();
+    const work: Promise<unknown>[] = [];
+    const inRequest = <T>(fn: () => T) => withBackground((w) => work.push(w), fn);
+    expect(await inRequest(() => cache.get("k", load))).toBe(1);
+    await sleep(10);
+    expect(await inRequest(() => cache.get("k", load))).toBe(1);
+    expect(work).toHaveLength(0);
+    await sleep(30);
+    expect(await inRequest(() => cache.get("k", load))).toBe(1);
+    expect(work).toHaveLength(1);
+    await Promise.all(work);
+    await sleep(35);
+    // 75 ms after the first load, past its TTL: the reload 40 ms in answers without a load in line.
+    expect(await cache.get("k", async () => -1)).toBe(2);
+    expect(calls()).toBe(2);
+  });
+
   it("loads in line when there is no background runner, or the value is older than TTL + staleMs", async () => {
     const cache = ttlCache<string, number>(20, 10, 30);
     const { load } = counter();

@@ -10,9 +10,11 @@ import { backgroundRunner } from "./background.ts";
  * Only resolved values are stored, never a pending promise: a promise tied to one request's I/O must not be
  * awaited by another request (workerd cancels or hangs it when the first request ends).
  *
- * A cache made with `staleMs` may answer a value up to `ttlMs + staleMs` old while it reloads after the
- * answer (the invocation's waitUntil, see ./background.ts), so a lead does not wait on a D1 round trip each
- * time a TTL runs out; with no background runner (cron, queue) it loads in line as usual.
+ * Inside an invocation that can run work after its answer (its waitUntil, see ./background.ts), an entry
+ * past half its TTL is reloaded in the background while it still answers (refresh ahead: under steady
+ * traffic a lead never waits on the reload, and no value older than the TTL is ever answered). A cache made
+ * with `staleMs` may also answer a value up to `ttlMs + staleMs` old while it reloads that way (for an
+ * isolate that was idle). With no background runner (cron, queue) an expired entry loads in line.
  */
 export type TtlCache<K, V> = {
   /** The cached value for `key`, or `load()`'s (then cached) when missing or older than the TTL. */
@@ -44,26 +46,33 @@ export function ttlCache<K, V>(ttlMs: number, maxEntries = 1_000, staleMs = 0): 
     if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
     entries.set(key, { at: Date.now(), value });
   };
+  /** Reloads `key` after the answer, once at a time; false when this invocation cannot run work after it. */
+  const reloadAfter = (key: K, load: () => Promise<V>, now: number): boolean => {
+    const background = backgroundRunner();
+    if (!background) return false;
+    // A reload lost with its invocation is tried again after a TTL.
+    if (now - (reloading.get(key) ?? -Infinity) > ttlMs) {
+      reloading.set(key, now);
+      const started = generation;
+      background(
+        load()
+          .then((value) => started === generation && store(key, value))
+          .catch((err: unknown) => console.error("cache reload failed; the cached value stands until it expires", err))
+          .finally(() => reloading.delete(key)),
+      );
+    }
+    return true;
+  };
   const cache: TtlCache<K, V> = {
     async get(key, load) {
       const now = Date.now();
       const hit = entries.get(key);
-      if (hit && now - hit.at <= ttlMs) return hit.value;
-      const background = staleMs > 0 && hit && now - hit.at <= ttlMs + staleMs ? backgroundRunner() : undefined;
-      if (background) {
-        // A reload lost with its invocation is tried again after a TTL.
-        if (now - (reloading.get(key) ?? -Infinity) > ttlMs) {
-          reloading.set(key, now);
-          const started = generation;
-          background(
-            load()
-              .then((value) => started === generation && store(key, value))
-              .catch((err: unknown) => console.error("cache reload failed; the stale value stands until it expires", err))
-              .finally(() => reloading.delete(key)),
-          );
-        }
+      const age = hit ? now - hit.at : Infinity;
+      if (age <= ttlMs) {
+        if (age > ttlMs / 2) reloadAfter(key, load, now);
         return hit!.value;
       }
+      if (age <= ttlMs + staleMs && reloadAfter(key, load, now)) return hit!.value;
       const value = await load();
       store(key, value);
       return value;
