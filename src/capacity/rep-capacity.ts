@@ -149,10 +149,11 @@ export class RepCapacity extends DurableObject<Env> {
   }
 
   /**
-   * Settles expired holds; runs when the earliest hold expires. The Worker confirms a hold after the
+   * Settles expired holds; runs when the earliest hold (or remembered refusal) is due. The Worker confirms a hold after the
    * response (waitUntil), so a hold can outlive its TTL only if that call was lost: D1 then says whether
    * the decision was written. A lead whose current decision names this rep keeps its slot (open);
-   * any other hold is released.
+   * any other hold is released. Refusals `reserve` remembered are settled here too, once due: a decision
+   * still current that names this rep goes back to pending.
    */
   override async alarm(): Promise<void> {
     const expired = this.sql
