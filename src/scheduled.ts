@@ -10,6 +10,7 @@ import { decideLead } from "./routing/decide-lead.ts";
 import { PolicySchema } from "./routing/policy.ts";
 import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
+import { reconcileAssignments } from "./capacity/reconcile.ts";
 import { publishAlertChanges } from "./webhooks/alert-events.ts";
 
 /** Leads younger than this are still in their first request's hands. */
@@ -87,6 +88,8 @@ export async function drainQueues(env: Env): Promise<{ queued: number; assigned:
 export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controller, env, ctx) => {
   ctx.waitUntil(
     (async () => {
+      // Assignments whose rep's object holds no slot go back to pending first, so this run decides them again.
+      await reconcileAssignments(env).catch((err) => console.error("reconciling assignments failed", err));
       await retryPendingLeads(env);
       await rerouteSlaBreaches(env);
       await drainQueues(env);

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { reconcileAssignments } from "../src/capacity/reconcile.ts";
 import { retryPendingLeads } from "../src/scheduled.ts";
 import { HOT_LEAD, postLead, uniqueEmail } from "./helpers.ts";
 import { DEMO_REPS } from "./seed.ts";
@@ -86,5 +87,26 @@ describe("the decision written while the rep's object is asked", () => {
     await runDurableObjectAlarm(rep);
     expect(await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(posted.lead.id).first("status")).toBe("decided");
     expect((await decisionsOf(posted.lead.id)).results.filter((d) => d.is_current === 1)).toHaveLength(1);
+  });
+});
+
+describe("the cron's reconciliation of D1 with the reps' objects", () => {
+  it("sends an assignment whose rep holds no slot for it (a double fault) back to pending, and the retry decides it under the caps", async () => {
+    const lost = (await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as Posted;
+    const kept = (await (await postLead({ ...HOT_LEAD, email: uniqueEmail() })).json()) as Posted;
+    // As if the object never got the first reservation (it failed, and the repair's write failed too).
+    expect(await env.REP_CAPACITY.getByName(lost.decision.repId!).release(lost.lead.id)).toBe(true);
+    // Both decisions are past the minutes a request and its hold's alarm have to settle them.
+    await env.DB.prepare("UPDATE decisions SET created_at = ? WHERE id IN (?, ?)").bind(Date.now() - 10 * 60_000, lost.decision.id, kept.decision.id).run();
+
+    expect(await reconcileAssignments(env)).toEqual({ checked: 2, stranded: 1 });
+    expect(await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(lost.lead.id).first("status")).toBe("pending");
+    expect(await env.DB.prepare("SELECT status FROM leads WHERE id = ?").bind(kept.lead.id).first("status")).toBe("decided");
+    expect(await retryPendingLeads(env, 0)).toEqual({ retried: 1, decided: 1 });
+    const current = (await decisionsOf(lost.lead.id)).results.filter((d) => d.is_current === 1);
+    expect(current).toHaveLength(1);
+    const holds = await env.REP_CAPACITY.getByName(current[0]!.rep_id!).holding([lost.lead.id]);
+    expect(holds).toEqual([lost.lead.id]);
+    expect(await reconcileAssignments(env)).toMatchObject({ stranded: 0 });
   });
 });

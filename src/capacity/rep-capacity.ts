@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { chunks, selectInChunks } from "../db/chunks.ts";
 import { getDb } from "../db/client.ts";
-import { decisions, leads } from "../db/schema.ts";
+import { returnToPending } from "../db/decisions.ts";
+import { decisions } from "../db/schema.ts";
 import { localDay } from "../lib/time.ts";
 
 /** The caps a reservation is checked against; D1's rep row is their source of truth. */
@@ -126,6 +127,12 @@ export class RepCapacity extends DurableObject<Env> {
     return true;
   }
 
+  /** Which of these leads this rep holds a slot for (held or open). */
+  holding(leadIds: string[]): string[] {
+    const held = new Set(this.sql.exec<{ lead_id: string }>("SELECT lead_id FROM reservations").toArray().map((r) => r.lead_id));
+    return leadIds.filter((id) => held.has(id));
+  }
+
   /** Current counters against the given caps (the caps are echoed so a snapshot is self-contained). */
   snapshot(caps: RepCaps): CapacitySnapshot {
     const day = localDay(Date.now(), caps.timezone);
@@ -195,15 +202,11 @@ export class RepCapacity extends DurableObject<Env> {
   private async unassign(decisionIds: string[]): Promise<void> {
     const repId = this.ctx.id.name;
     if (decisionIds.length === 0 || !repId) return;
-    const db = getDb(this.env.DB);
-    const stranded = and(eq(decisions.isCurrent, true), eq(decisions.repId, repId), inArray(decisions.id, decisionIds));
-    await db.batch([
-      db
-        .update(leads)
-        .set({ status: "pending", lastError: `rep ${repId} refused the reservation after its decision was written` })
-        .where(inArray(leads.id, db.select({ id: decisions.leadId }).from(decisions).where(stranded))),
-      db.update(decisions).set({ isCurrent: false, crmStatus: "superseded", crmNote: "the rep's capacity refused the reservation", crmUpdatedAt: Date.now() }).where(stranded),
-    ]);
+    await returnToPending(getDb(this.env.DB), decisionIds, {
+      note: "the rep's capacity refused the reservation",
+      error: `rep ${repId} refused the reservation after its decision was written`,
+      also: eq(decisions.repId, repId),
+    });
   }
 
   private scheduleAlarm(): void {

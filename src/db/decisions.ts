@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "./client.ts";
 import { decisions, leads, lineage, repFactsVersions, reps } from "./schema.ts";
@@ -84,4 +84,19 @@ export async function setCrmStatus(db: Db, id: string, to: DecisionRow["crmStatu
     .where(and(eq(decisions.id, id), eq(decisions.isCurrent, true), inArray(decisions.crmStatus, from)))
     .returning()
     .get();
+}
+
+/**
+ * Sends the leads of these decisions back to `pending` (for the cron to decide again) and supersedes the
+ * decisions, in one batch, for those still current and still matching `also` (e.g. this rep's, or still
+ * open in the CRM); a decision replaced meanwhile is left alone. For assignments that hold no slot on their
+ * rep's capacity object.
+ */
+export async function returnToPending(db: Db, decisionIds: readonly string[], why: { note: string; error: string; also?: SQL }): Promise<void> {
+  if (decisionIds.length === 0) return;
+  const still = and(eq(decisions.isCurrent, true), inArray(decisions.id, [...decisionIds]), why.also);
+  await db.batch([
+    db.update(leads).set({ status: "pending", lastError: why.error }).where(inArray(leads.id, db.select({ id: decisions.leadId }).from(decisions).where(still))),
+    db.update(decisions).set({ isCurrent: false, crmStatus: "superseded", crmNote: why.note, crmUpdatedAt: Date.now() }).where(still),
+  ]);
 }
