@@ -2,7 +2,7 @@
  * `npm run setup -- --url <router> --token <admin token or bootstrap secret> <dir> [--dry-run]`
  *
  * Sets a router up from a folder of plain files (teams.csv, territories.csv, reps.csv, accounts.csv,
- * sites.csv, policy.json; see the README's "Setup"), over the public admin API only.
+ * sites.csv, policy.json, policies/<team>.json; see the README's "Setup"), over the public admin API only.
  */
 import { parseArgs } from "node:util";
 import { formatProblem, runSetup, SetupError } from "./lib/setup/run.ts";
@@ -11,11 +11,12 @@ const HELP = `usage: npm run setup -- --url <router URL> --token <token> <folder
 
 Sets up a lead router from a folder of files sales ops can export from a spreadsheet or CRM:
   teams.csv, territories.csv, reps.csv, accounts.csv, sites.csv (CSV with a header row), policy.json
+  (the default routing policy) and policies/<team id>.json (a team's own policy)
 Every file is optional; the README's "Setup" section lists their columns. scripts/setup/demo is an example.
 
 All of the folder is checked first: every problem is listed with file, line and column, and nothing is
 written if there is one. Then, through the router's admin API: teams, territories, reps, accounts, sites
-and the routing policy are created or updated to match (rows already matching are left alone, columns a
+and the routing policies are created or updated to match (rows already matching are left alone, columns a
 file leaves out keep their values, nothing is deleted), the default model is uploaded and activated if
 the router has none, and each team in teams.csv without a CRM token gets one, printed once.
 

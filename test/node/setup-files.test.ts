@@ -16,7 +16,7 @@ const TEAMS = "id,name\nwest,West team\neast,East team\n";
 const TERRITORIES = "id,team,name,countries\nna,west,North America,US;CA\nemea,east,EMEA,GB;DE\n";
 const REPS = "id,team,name,email,role,max_open,max_per_day,territories,working_hours\nrep_a,west,A,a@x.example,ae,5,20,na,Mon-Fri 09:00-17:00\n";
 
-const emptyRouter = (): Current => ({ teams: [], territories: [], reps: [], accounts: [], sites: [], tokens: [], policy: { version: 0, policy: DEFAULT_POLICY }, models: [] });
+const emptyRouter = (): Current => ({ teams: [], territories: [], reps: [], accounts: [], sites: [], tokens: [], policy: { version: 0, policy: DEFAULT_POLICY }, teamPolicies: {}, models: [] });
 
 describe("CSV", () => {
   it("reads quoted cells with commas, doubled quotes and line breaks, CRLF and a BOM, keeping each record's line", () => {
@@ -175,5 +175,30 @@ describe("planning against a router", () => {
     const stored = { ...applied(), policy: { version: 3, policy: DEFAULT_POLICY } };
     expect(planChanges(desired, stored, MODEL).changes.map((c) => [c.entity, c.id])).toEqual([["policy", "after v3"]]);
     expect(planChanges(desired, { ...stored, policy: { version: 4, policy: desired.policy! } }, MODEL).changes).toEqual([]);
+  });
+
+  it("stores a team's own policy from policies/<team>.json for that team, and leaves it alone once it routes under it", () => {
+    const policy = { ...DEFAULT_POLICY, slaMinutes: 15 };
+    const { desired, problems } = readSetup({ "teams.csv": TEAMS, "policies/west.json": JSON.stringify(policy) }, VARS);
+    expect(problems).toEqual([]);
+    const onDefault = { ...applied(), teamPolicies: { west: { version: 1, policy: DEFAULT_POLICY, owner: null } } };
+    const change = planChanges(desired, onDefault, MODEL).changes.find((c) => c.entity === "policy")!;
+    expect(change).toMatchObject({ id: "team west", method: "POST", path: "/v1/policies?team=west", body: { policy: desired.teamPolicies.west } });
+    const own = { ...applied(), teamPolicies: { west: { version: 7, policy: desired.teamPolicies.west!, owner: "west" } } };
+    expect(planChanges(desired, own, MODEL).changes.filter((c) => c.entity === "policy")).toEqual([]);
+    const changed = { ...applied(), teamPolicies: { west: { version: 7, policy: DEFAULT_POLICY, owner: "west" } } };
+    expect(planChanges(desired, changed, MODEL).changes.filter((c) => c.entity === "policy").map((c) => c.id)).toEqual(["team west after v7"]);
+  });
+
+  it("refuses a team policy file for a team that is neither in teams.csv nor on the router, or with a bad name or body", () => {
+    const { problems } = readSetup({ "teams.csv": TEAMS, "policies/north.json": JSON.stringify(DEFAULT_POLICY), "policies/West Team.json": "{}", "policies/east.json": '{"tiers": 3}' }, VARS);
+    expect(problems.map(formatProblem)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^policies\/north\.json.*no team north/),
+        expect.stringMatching(/^policies\/West Team\.json.*team id/),
+        expect.stringMatching(/^policies\/east\.json.*tiers/),
+      ]),
+    );
+    expect(readSetup({ "teams.csv": TEAMS, "policies/north.json": JSON.stringify(DEFAULT_POLICY) }, VARS, { teams: ["north"], reps: [], territories: [] }).problems).toEqual([]);
   });
 });

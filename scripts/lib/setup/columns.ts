@@ -75,3 +75,5 @@ export const SITES: FileSpec = {
 /** In the order they are applied: what a row refers to exists before it. */
 export const FILE_SPECS = [TEAMS, TERRITORIES, REPS, ACCOUNTS, SITES] as const;
 export const POLICY_FILE = "policy.json";
+/** `policies/<team id>.json`: a team's own routing policy (the default one is POLICY_FILE). */
+export const TEAM_POLICY_DIR = "policies";

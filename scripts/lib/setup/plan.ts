@@ -19,6 +19,8 @@ export type Current = {
   sites: Obj[];
   tokens: { id: string; name: string; scopes: string[]; teamId: string | null; revokedAt: number | null }[];
   policy: { version: number; policy: Policy };
+  /** Per team named by a `policies/<team>.json`: what it routes under now (owner null: the default policy; absent: no such team yet). */
+  teamPolicies: Record<string, { version: number; policy: Policy; owner: string | null }>;
   models: { name: string; version: string; status: string }[];
 };
 
@@ -98,6 +100,17 @@ export function planChanges(desired: Desired, current: Current, model: { name: s
     if (current.policy.version === 0 || canonicalJson(desired.policy) !== canonicalJson(current.policy.policy)) {
       changes.push({ entity: "policy", id: current.policy.version === 0 ? "v1" : `after v${current.policy.version}`, action: current.policy.version === 0 ? "create" : "update", method: "POST", path: "/v1/policies", body: { policy: desired.policy }, fields: [] });
     } else unchanged++;
+  }
+
+  // A team's own policy: stored (and activated) for the team when it runs on the default or on another one.
+  for (const [team, policy] of Object.entries(desired.teamPolicies)) {
+    const now = current.teamPolicies[team];
+    const own = now?.owner === team;
+    if (own && canonicalJson(policy) === canonicalJson(now.policy)) {
+      unchanged++;
+      continue;
+    }
+    changes.push({ entity: "policy", id: own ? `team ${team} after v${now.version}` : `team ${team}`, action: own ? "update" : "create", method: "POST", path: `/v1/policies?team=${encodeURIComponent(team)}`, body: { policy }, fields: [] });
   }
 
   if (current.models.length === 0) changes.push({ entity: "model", id: `${model.name} ${model.version}`, action: "create", method: "POST", path: "/v1/models", body: null, fields: [] });

@@ -3,11 +3,11 @@
  * admin token (creating the first one with the bootstrap secret if that is what was given), read the
  * router's state, plan, and apply the plan through the public admin API, in order.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DEFAULT_MODEL_DIR } from "../default-model.ts";
 import { prepareModel, uploadModel } from "../model-upload.ts";
-import { FILE_SPECS, POLICY_FILE } from "./columns.ts";
+import { FILE_SPECS, POLICY_FILE, TEAM_POLICY_DIR } from "./columns.ts";
 import { describeChange, planChanges, type Change, type Current } from "./plan.ts";
 import { formatProblem, readSetup, type Known, type Problem } from "./validate.ts";
 
@@ -34,13 +34,15 @@ export type SetupResult = {
 /** A refusal with a one-line message (the CLI prints it without a stack). */
 export class SetupError extends Error {}
 
-/** The folder's files that setup knows, as text (absent ones undefined). */
+/** The folder's files that setup knows, as text (absent ones undefined), and each `policies/*.json`. */
 export function readFolder(dir: string): Record<string, string | undefined> {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new SetupError(`${dir} is not a folder`);
-  return Object.fromEntries([...FILE_SPECS.map((s) => s.file), POLICY_FILE].map((f) => [f, existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : undefined]));
+  const policies = join(dir, TEAM_POLICY_DIR);
+  const teamFiles = existsSync(policies) && statSync(policies).isDirectory() ? readdirSync(policies).filter((f) => f.endsWith(".json")).map((f) => `${TEAM_POLICY_DIR}/${f}`) : [];
+  return Object.fromEntries([...FILE_SPECS.map((s) => s.file), POLICY_FILE, ...teamFiles].map((f) => [f, existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8") : undefined]));
 }
 
-const EMPTY: Current = { teams: [], territories: [], reps: [], accounts: [], sites: [], tokens: [], policy: { version: 0, policy: null as never }, models: [] };
+const EMPTY: Current = { teams: [], territories: [], reps: [], accounts: [], sites: [], tokens: [], policy: { version: 0, policy: null as never }, teamPolicies: {}, models: [] };
 
 export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
   const log = opts.log ?? (() => undefined);
@@ -107,7 +109,14 @@ export async function runSetup(opts: SetupOptions): Promise<SetupResult> {
       ok<Current["policy"]>(admin, "GET", "/v1/policies/active"),
       ok<{ data: Current["models"] }>(admin, "GET", "/v1/models"),
     ]);
-    current = { teams: teams.data, territories: territories.data, reps: reps.data, accounts: accounts.data, sites: sites.data, tokens: tokens.data, policy, models: models.data };
+    // What each team with a policy file routes under now (a team not on the router yet has none).
+    const teamPolicies: Current["teamPolicies"] = {};
+    for (const team of Object.keys(first.desired.teamPolicies)) {
+      const res = await call(admin, "GET", `/v1/policies/active?team=${encodeURIComponent(team)}`);
+      if (res.status === 200) teamPolicies[team] = res.json as Current["teamPolicies"][string];
+      else if (res.status !== 404) throw new SetupError(`GET /v1/policies/active?team=${team}: ${res.status} ${res.text.slice(0, 200)}`);
+    }
+    current = { teams: teams.data, territories: territories.data, reps: reps.data, accounts: accounts.data, sites: sites.data, tokens: tokens.data, policy, teamPolicies, models: models.data };
   }
 
   const known: Known = {

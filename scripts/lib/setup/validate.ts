@@ -8,7 +8,7 @@ import { PolicySchema, type Policy } from "../../../src/routing/policy.ts";
 import { AccountBody, DomainParam, IdParam, RepBody, TeamBody, TerritoryBody } from "../../../src/schemas/routing.ts";
 import { SiteBody } from "../../../src/schemas/admin.ts";
 import { parseCsv, type CsvRecord } from "./csv.ts";
-import { ACCOUNTS, FILE_SPECS, POLICY_FILE, REPS, SITES, TEAMS, TERRITORIES, type ColumnSpec, type FileSpec } from "./columns.ts";
+import { ACCOUNTS, FILE_SPECS, POLICY_FILE, REPS, SITES, TEAM_POLICY_DIR, TEAMS, TERRITORIES, type ColumnSpec, type FileSpec } from "./columns.ts";
 
 /** One thing wrong, located: `column` is the CSV column (or the JSON path in policy.json). */
 export type Problem = { file: string; line: number; column: string | null; message: string };
@@ -25,6 +25,8 @@ export type Desired = {
   accounts: Row[] | null;
   sites: Row[] | null;
   policy: Policy | null;
+  /** Per team id, the team's own policy (`policies/<team>.json`). */
+  teamPolicies: Record<string, Policy>;
 };
 
 /** What the router already holds, for references a folder may make to it (a team set up earlier). */
@@ -166,21 +168,37 @@ function jsonLine(text: string, path: PropertyKey[]): number {
   return text.slice(0, from).split("\n").length;
 }
 
-function readPolicy(text: string, problems: Problem[]): Policy | null {
+function readPolicy(file: string, text: string, problems: Problem[]): Policy | null {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
     const pos = Number(/position (\d+)/.exec(String(err))?.[1] ?? 0);
-    problems.push({ file: POLICY_FILE, line: text.slice(0, pos).split("\n").length, column: null, message: `not valid JSON: ${(err as Error).message}` });
+    problems.push({ file, line: text.slice(0, pos).split("\n").length, column: null, message: `not valid JSON: ${(err as Error).message}` });
     return null;
   }
   const parsed = PolicySchema.safeParse(json);
   if (parsed.success) return parsed.data;
   for (const issue of parsed.error.issues) {
-    problems.push({ file: POLICY_FILE, line: jsonLine(text, issue.path), column: issue.path.length ? issue.path.join(".") : null, message: issue.message });
+    problems.push({ file, line: jsonLine(text, issue.path), column: issue.path.length ? issue.path.join(".") : null, message: issue.message });
   }
   return null;
+}
+
+/** `policies/<team>.json` files → each team's policy; a file name that is no team id is a problem. */
+function readTeamPolicies(files: Record<string, string | undefined>, problems: Problem[]): Record<string, Policy> {
+  const out: Record<string, Policy> = {};
+  for (const [file, text] of Object.entries(files)) {
+    if (!file.startsWith(`${TEAM_POLICY_DIR}/`) || text === undefined) continue;
+    const team = /^policies\/([a-z0-9_-]{1,64})\.json$/.exec(file)?.[1];
+    if (!team) {
+      problems.push({ file, line: 0, column: null, message: "name a team's policy file <team id>.json (lowercase letters, digits, _ and -)" });
+      continue;
+    }
+    const policy = readPolicy(file, text, problems);
+    if (policy) out[team] = policy;
+  }
+  return out;
 }
 
 /**
@@ -196,10 +214,11 @@ export function readSetup(files: Record<string, string | undefined>, vars: Place
     reps: read(REPS),
     accounts: read(ACCOUNTS),
     sites: read(SITES),
-    policy: files[POLICY_FILE] === undefined ? null : readPolicy(files[POLICY_FILE]!, problems),
+    policy: files[POLICY_FILE] === undefined ? null : readPolicy(POLICY_FILE, files[POLICY_FILE]!, problems),
+    teamPolicies: readTeamPolicies(files, problems),
   };
-  if (FILE_SPECS.every((s) => files[s.file] === undefined) && files[POLICY_FILE] === undefined) {
-    problems.push({ file: "(folder)", line: 0, column: null, message: `none of ${[...FILE_SPECS.map((s) => s.file), POLICY_FILE].join(", ")} is there` });
+  if (Object.values(files).every((text) => text === undefined)) {
+    problems.push({ file: "(folder)", line: 0, column: null, message: `none of ${[...FILE_SPECS.map((s) => s.file), POLICY_FILE, `${TEAM_POLICY_DIR}/<team>.json`].join(", ")} is there` });
   }
   checkReferences(desired, known, problems);
   return { desired, problems };
@@ -208,6 +227,9 @@ export function readSetup(files: Record<string, string | undefined>, vars: Place
 /** Cross-file references: every team, territory and owner a row names exists (here or on the router) and is of the row's team. */
 function checkReferences(d: Desired, known: Known, problems: Problem[]): void {
   const teams = new Set([...known.teams, ...(d.teams ?? []).map((t) => t.id)]);
+  for (const team of Object.keys(d.teamPolicies)) {
+    if (!teams.has(team)) problems.push({ file: `${TEAM_POLICY_DIR}/${team}.json`, line: 0, column: null, message: `no team ${team} in teams.csv or on the router` });
+  }
   const teamOf = (rows: Row[] | null, extra: { id: string; teamId: string }[]) =>
     new Map([...extra.map((r) => [r.id, r.teamId] as const), ...(rows ?? []).map((r) => [r.id, String(r.body.teamId ?? "")] as const)]);
   const territories = teamOf(d.territories, known.territories);
