@@ -201,4 +201,21 @@ describe("planning against a router", () => {
     );
     expect(readSetup({ "teams.csv": TEAMS, "policies/north.json": JSON.stringify(DEFAULT_POLICY) }, VARS, { teams: ["north"], reps: [], territories: [] }).problems).toEqual([]);
   });
+
+  it("sets a team's model family and retention from teams.csv, and keeps them when the file has no such column", () => {
+    const withFamily = "id,name,model_family,retention_days\nwest,West team,west-scorer,30\neast,East team,,\n";
+    const { desired, problems } = readSetup({ "teams.csv": withFamily }, VARS);
+    expect(problems).toEqual([]);
+    const teams = planChanges(desired, applied(), MODEL).changes.filter((c) => c.entity === "team");
+    // Empty cells are the API's defaults (null: the default family, kept forever).
+    expect(teams.map((c) => [c.id, c.body])).toEqual([
+      ["west", { name: "West team", modelFamily: "west-scorer", retentionDays: 30 }],
+      ["east", { name: "East team", modelFamily: null, retentionDays: null }],
+    ]);
+    const router = { ...applied(), teams: [{ id: "west", name: "West team", modelFamily: "west-scorer", retentionDays: 30 }, { id: "east", name: "East team", modelFamily: null, retentionDays: null }] };
+    expect(planChanges(desired, router, MODEL).changes.filter((c) => c.entity === "team")).toEqual([]);
+    // A teams.csv without those columns leaves the router's settings as they are.
+    expect(planChanges(readSetup({ "teams.csv": TEAMS }, VARS).desired, router, MODEL).changes.filter((c) => c.entity === "team")).toEqual([]);
+    expect(readSetup({ "teams.csv": "id,name,retention_days\nwest,West,soon\n" }, VARS).problems.map(formatProblem)).toEqual([expect.stringMatching(/^teams\.csv:2 retention_days/)]);
+  });
 });

@@ -9,7 +9,11 @@ export type FileSpec = { file: string; key: { column: string; doc: string }; col
 export const TEAMS: FileSpec = {
   file: "teams.csv",
   key: { column: "id", doc: "team id: lowercase letters, digits, `_`, `-`" },
-  columns: [{ column: "name", field: "name", kind: "string", required: true, doc: "display name" }],
+  columns: [
+    { column: "name", field: "name", kind: "string", required: true, doc: "display name" },
+    { column: "model_family", field: "modelFamily", kind: "string", doc: "the model family its leads score with (empty: the router's default family)" },
+    { column: "retention_days", field: "retentionDays", kind: "int", doc: "days after which its leads lose their personal fields (empty: kept)" },
+  ],
 };
 
 export const TERRITORIES: FileSpec = {

@@ -39,7 +39,7 @@ export type Change = {
 
 /** The fields each admin PUT takes, read off a listed row so an update can resend what the folder leaves alone. */
 const BODY_FIELDS: Record<"team" | "territory" | "rep" | "account" | "site", string[]> = {
-  team: ["name"],
+  team: ["name", "modelFamily", "retentionDays"],
   territory: ["teamId", "name", "countries", "industries", "minEmployees", "maxEmployees"],
   rep: ["teamId", "name", "email", "role", "timezone", "workingHours", "status", "outOfOfficeUntil", "weight", "maxOpen", "maxPerDay", "winRateFactor", "territoryIds", "segments"],
   account: ["name", "teamId", "ownerRepId", "strategic", "industry", "employees", "arr", "territoryId"],

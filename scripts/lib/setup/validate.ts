@@ -133,7 +133,7 @@ function readFile(spec: FileSpec, text: string, vars: Placeholders, problems: Pr
       if (text.trim() === "") {
         if (c.required) (ok = false), at(line, colNo(c.column), "required");
         // An empty optional cell means the API's default (null for the nullable ones).
-        else if (["thankYouUrl", "ownerRepId", "industry", "employees", "arr", "territoryId", "workingHours", "minEmployees", "maxEmployees"].includes(c.field)) raw[c.field] = null;
+        else if (["thankYouUrl", "ownerRepId", "industry", "employees", "arr", "territoryId", "workingHours", "minEmployees", "maxEmployees", "modelFamily", "retentionDays"].includes(c.field)) raw[c.field] = null;
         continue;
       }
       try {
