@@ -26,7 +26,12 @@ export async function reconcileAssignments(env: Env, now = Date.now()): Promise<
     .where(and(eq(decisions.isCurrent, true), eq(decisions.outcome, "assigned"), open, gt(decisions.createdAt, now - LOOK_BACK_MS), lt(decisions.createdAt, now - SETTLED_AFTER_MS)))
     .limit(BATCH);
   const byRep = new Map<string, typeof rows>();
-  for (const r of rows) if (r.repId !== null) byRep.set(r.repId, [...(byRep.get(r.repId) ?? []), r]);
+  for (const r of rows) {
+    if (r.repId === null) continue;
+    const list = byRep.get(r.repId);
+    if (list) list.push(r);
+    else byRep.set(r.repId, [r]);
+  }
   const stranded: string[] = [];
   await Promise.all(
     [...byRep].map(async ([repId, list]) => {

@@ -23,9 +23,9 @@ export async function claimKey(db: Db, siteId: string, key: string, requestHash:
   return { kind: "replay", status: row.status, body: row.body };
 }
 
-/** Stores the response to replay for later requests with the key. */
-export async function completeKey(db: Db, siteId: string, key: string, status: number, body: string): Promise<void> {
-  await db.update(idempotencyKeys).set({ status, body }).where(where(siteId, key));
+/** Stores the response to replay for later requests with the key (await it, or put it in a batch). */
+export function completeKey(db: Db, siteId: string, key: string, status: number, body: string) {
+  return db.update(idempotencyKeys).set({ status, body }).where(where(siteId, key));
 }
 
 /** Frees a key whose request failed before it had a response, so the client may retry with it. */

@@ -6,8 +6,7 @@ import { bookmarkOf, getDb } from "../db/client.ts";
 import type { Db } from "../db/client.ts";
 import { firstDecisionStatements } from "../db/decisions.ts";
 import { storeDecidedLead, storeLeadOnce } from "../db/leads.ts";
-import { idempotencyKeys, type leads as leadsTable } from "../db/schema.ts";
-import { and, eq } from "drizzle-orm";
+import type { leads as leadsTable } from "../db/schema.ts";
 import { releaseSlot } from "../capacity/capacity-client.ts";
 import { ApiError } from "../lib/errors.ts";
 import { canonicalJson, newId, sha256Hex } from "../lib/hashing.ts";
@@ -187,9 +186,11 @@ export const leads = apiApp(
 
     let answer: Answer | undefined;
     let failure: unknown;
+    // Work that runs after the answer: stale capacity hints re-read, the hold confirmed, the webhook event.
+    const background = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, {
-          background: (work) => c.executionCtx.waitUntil(work),
+          background,
           // Signals from the nearest read replica, as fresh as the events the client's bookmark says it wrote.
           replica: { bookmark: bookmarkOf(c.req.header("x-d1-bookmark")) },
         }).catch((err: unknown) => err as Error);
@@ -204,7 +205,6 @@ export const leads = apiApp(
         if (loaded instanceof Error) throw loaded;
         const t2 = performance.now();
         const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots };
-        const background = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
         const decidedAnswer = (plan: DecisionPlan, context: DecisionContext) => json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
         // The one durable write: lead, decision, lineage, idempotent answer, dedupe claim, signature.
         const store = async (context: DecisionContext, plan: DecisionPlan) => {
@@ -235,7 +235,7 @@ export const leads = apiApp(
             try {
               const retry = await reserveForPlan(c.env, afterRefusal(loaded.context, guess.plan, guess.ask, attempt ?? { result: "error" }), loaded.caps);
               const decided = decidedAnswer(retry.plan, retry.context);
-              const kept = idem ? [db.update(idempotencyKeys).set({ status: decided.status, body: decided.text }).where(and(eq(idempotencyKeys.siteId, idem.siteId), eq(idempotencyKeys.key, idem.key)))] : [];
+              const kept = idem ? [completeKey(db, idem.siteId, idem.key, decided.status, decided.text)] : [];
               await commitDecision(c.env, db, retry.context, retry.plan, { ...timings, parse: tParsed - t0 }, background, kept);
               committed = { plan: retry.plan, reasons: retry.context.score?.reasons ?? [], factsHash: null };
               answer = decided;
@@ -260,9 +260,9 @@ export const leads = apiApp(
     }
     if (committed) {
       // commitDecision ran its own after-commit steps (factsHash null).
-      if (committed.factsHash !== null) void afterCommit(c.env, committed.plan, committed.factsHash, (work) => c.executionCtx.waitUntil(work));
+      if (committed.factsHash !== null) void afterCommit(c.env, committed.plan, committed.factsHash, background);
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
-      void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: (work) => c.executionCtx.waitUntil(work) });
+      void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: background });
     }
     answer ??= await storeCarefully(db, lead, windowMs, idem, signature, failure);
 

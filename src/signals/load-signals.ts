@@ -1,3 +1,9 @@
+/**
+ * A lead's signals as of a point in time, read from D1: its account (by the most specific known domain) and
+ * the events of the lead and of its account, then the pure aggregates (./aggregates.ts). Shared by live
+ * scoring, replay and the training export.
+ */
+
 import { and, eq, gt, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { chunks } from "../db/chunks.ts";
@@ -8,20 +14,15 @@ import type { SignalEventRow } from "../db/signals.ts";
 import { accountDomainCandidates } from "../routing/domains.ts";
 import { computeSignals, LOOKBACK_DAYS, type AccountContext, type SignalEvent, type Signals } from "./aggregates.ts";
 
-/**
- * A lead's signals as of a point in time, read from D1: its account (by the most specific known domain) and
- * the events of the lead and of its account, then the pure aggregates (./aggregates.ts). Shared by live
- * scoring, replay and the training export.
- */
-
 type AccountRow = typeof accounts.$inferSelect;
+
+/** The team's accounts among one slice of domains. */
+const accountsIn = (db: Db, teamId: string, domains: string[]) => db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, domains)));
 
 /** The team's accounts among the given domains, by domain. */
 async function accountsByDomain(db: Db, teamId: string, domains: readonly string[]): Promise<Map<string, AccountRow>> {
   const found: AccountRow[] = [];
-  for (const part of chunks([...new Set(domains)])) {
-    found.push(...(await db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, part)))));
-  }
+  for (const part of chunks([...new Set(domains)])) found.push(...(await accountsIn(db, teamId, part)));
   return new Map(found.map((a) => [a.domain, a]));
 }
 
@@ -66,22 +67,23 @@ export async function loadSignals(db: Db, teamId: string, subjects: readonly Sig
   // Every domain an email's account could be keyed by: the accounts and the domains' events are read in one
   // batch with the emails' events (one round trip on the lead path), and only the chosen key's events are used.
   const domains = [...new Set(candidates.flat())];
-  const accountReads = chunks(domains).map((part) => db.select().from(accounts).where(and(eq(accounts.teamId, teamId), inArray(accounts.domain, part))));
-  const eventReads = [
-    ...chunks(emails).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.subject, part), gt(signalEvents.occurredAt, since)))),
-    ...chunks(domains).map((part) => db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(signalEvents.domain, part), gt(signalEvents.occurredAt, since)))),
-  ];
-  const emailReads = chunks(emails).length;
-  const results = (await db.batch([...accountReads, ...eventReads] as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const rows = new Map((results.slice(0, accountReads.length).flat() as AccountRow[]).map((a) => [a.domain, a]));
-  const byEmail = results.slice(accountReads.length, accountReads.length + emailReads) as SignalEventRow[][];
-  const byDomain = results.slice(accountReads.length + emailReads) as SignalEventRow[][];
+  const [emailParts, domainParts] = [chunks(emails), chunks(domains)];
+  const events = (column: typeof signalEvents.subject | typeof signalEvents.domain, part: string[]) =>
+    db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(column, part), gt(signalEvents.occurredAt, since)));
+  const reads = [...domainParts.map((part) => accountsIn(db, teamId, part)), ...emailParts.map((part) => events(signalEvents.subject, part)), ...domainParts.map((part) => events(signalEvents.domain, part))];
+  const results = (await db.batch(reads as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  const rows = new Map((results.slice(0, domainParts.length).flat() as AccountRow[]).map((a) => [a.domain, a]));
+  const byEmail = results.slice(domainParts.length, domainParts.length + emailParts.length) as SignalEventRow[][];
+  const byDomain = results.slice(domainParts.length + emailParts.length) as SignalEventRow[][];
   const keys = candidates.map((c) => keyOf(c, rows));
   const group = (list: SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
     const m = new Map<string, SignalEvent[]>();
     for (const r of list) {
       const k = key(r);
-      if (k !== null) m.set(k, [...(m.get(k) ?? []), asSignalEvent(r)]);
+      if (k === null) continue;
+      const bucket = m.get(k);
+      if (bucket) bucket.push(asSignalEvent(r));
+      else m.set(k, [asSignalEvent(r)]);
     }
     return m;
   };
