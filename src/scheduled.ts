@@ -54,7 +54,7 @@ export async function rerouteSlaBreaches(env: Env, now = Date.now()): Promise<{ 
   let rerouted = 0;
   for (const d of late) {
     if (!(await setCrmStatus(db, d.id, "rejected", ["new", "acked"], "sla breach"))) continue;
-    if (d.repId) await releaseSlot(env, d.repId, d.leadId);
+    if (d.repId) await releaseSlot(env, d.repId, d.leadId, { assigned: true });
     const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
     try {
       await decideLead(env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });

@@ -1,4 +1,4 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { HOT_LEAD, postLead, storedCandidates } from "./helpers.ts";
@@ -39,9 +39,13 @@ describe("capacity through the API", () => {
     expect(bodies.filter((b) => b.decision.repId === "rep_ada")).toHaveLength(CAP);
     expect(bodies.filter((b) => b.decision.outcome === "queued")).toHaveLength(200 - CAP);
 
-    // Holds are confirmed after the answers (waitUntil), which `postLead` waits for.
-    const snapshot = await env.REP_CAPACITY.getByName("rep_ada").snapshot({ maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" });
-    expect(snapshot).toMatchObject({ open: CAP, held: 0 });
+    // Every slot is taken by a hold; once their TTL is past, one alarm reads D1 and opens them all.
+    const rep = env.REP_CAPACITY.getByName("rep_ada");
+    const repCaps = { maxOpen: CAP, maxPerDay: 1000, timezone: "UTC" };
+    expect(await rep.snapshot(repCaps)).toMatchObject({ open: 0, held: CAP });
+    await runInDurableObject(rep, (_i, state) => void state.storage.sql.exec("UPDATE reservations SET expires_at = ?", Date.now() - 1));
+    expect(await runDurableObjectAlarm(rep)).toBe(true);
+    expect(await rep.snapshot(repCaps)).toMatchObject({ open: CAP, held: 0 });
     const perLead = await currentDecisionsPerLead();
     expect(perLead.size).toBe(200);
     expect([...perLead.values()].every((n) => n === 1)).toBe(true);

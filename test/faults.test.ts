@@ -168,7 +168,7 @@ describe("faults", () => {
     const body = JSON.stringify({ ...HOT_LEAD, email: uniqueEmail() });
     const init = { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo", "idempotency-key": "k-dies" }, body };
     // The runtime ends the invocation right after the batch committed: the first thing after it is handing
-    // the capacity confirm to waitUntil, and there the Worker dies, before any answer is sent.
+    // the webhook event to waitUntil, and there the Worker dies, before any answer is sent.
     const dying = createExecutionContext();
     dying.waitUntil = () => {
       throw new Error("the isolate died");

@@ -9,7 +9,7 @@ export const BASE = "http://router.test";
 
 /**
  * Calls the Worker's fetch handler (inside workerd) as a client would, then waits for the work it left
- * running after the answer (ctx.waitUntil: a reservation's confirm), so none of it lands in the next test.
+ * running after the answer (ctx.waitUntil: a webhook event, a cache refresh), so none of it lands in the next test.
  * `bindings` swaps in another env (a test's stand-in binding).
  */
 export async function call(path: string, init: RequestInit = {}, bindings: Env = env): Promise<Response> {

@@ -85,6 +85,11 @@ describe("CORS and origins", () => {
     const ok = await postLead({ email: uniqueEmail() }, { origin: "http://127.0.0.1:8787" });
     expect(ok.status).toBe(201);
     expect(ok.headers.get("access-control-allow-origin")).toBe("http://127.0.0.1:8787");
+    expect(ok.headers.get("access-control-expose-headers")).toContain("idempotent-replayed");
+    // A server's post (no Origin) is answered without CORS headers: they are for browsers.
+    const server = await postLead({ email: uniqueEmail() });
+    expect(server.status).toBe(201);
+    expect([...server.headers.keys()].filter((k) => k.startsWith("access-control-"))).toEqual([]);
     const bad = await postLead({ email: uniqueEmail() }, { origin: "https://evil.example" });
     expect(bad.status).toBe(403);
     expect(((await bad.json()) as ErrorJson).error.code).toBe("forbidden");

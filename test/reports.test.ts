@@ -29,15 +29,15 @@ const get = async <T>(path: string) => {
 describe("governance reports", () => {
   it("shows routing by tier and rep, the score distribution, rep load against caps and the model timeline", async () => {
     // No outcomes here: a won or lost outcome frees the rep's slot, and this compares slots with assignments.
-    const before = await get<{ repLoad: { repId: string; open: number }[] }>("/v1/admin/reports/routing");
-    const openBefore = new Map(before.repLoad.map((l) => [l.repId, l.open]));
+    const before = await get<{ repLoad: { repId: string; open: number; held: number }[] }>("/v1/admin/reports/routing");
+    const takenBefore = new Map(before.repLoad.map((l) => [l.repId, l.open + l.held]));
     const decided = await decidePayloads(syntheticPayloads(30, 41));
     const r = await get<{
       decisions: number;
       byTier: Record<string, number>;
       byRep: Record<string, number>;
       scoreHistogram: { edges: number[]; counts: number[] };
-      repLoad: { repId: string; open: number; maxOpen: number }[];
+      repLoad: { repId: string; open: number; held: number; maxOpen: number }[];
       models: { versions: { version: string; status: string }[]; events: unknown[] };
       recent: { id: string; reason: string; lineage: { policyVersion: number; href: string } }[];
     }>("/v1/admin/reports/routing");
@@ -46,8 +46,8 @@ describe("governance reports", () => {
     expect(r.scoreHistogram.counts.reduce((s, v) => s + v, 0)).toBe(30);
     expect(r.scoreHistogram.edges).toHaveLength(21);
     for (const tier of new Set(decided.map((d) => d.decision.tier))) expect(r.byTier[tier]).toBe(decided.filter((d) => d.decision.tier === tier).length);
-    // What the Durable Objects count as newly open is what the decisions assigned.
-    for (const load of r.repLoad) expect(load.open - openBefore.get(load.repId)!, load.repId).toBe(r.byRep[load.repId] ?? 0);
+    // What the Durable Objects count as newly taken (open, or held until their alarm settles it) is what the decisions assigned.
+    for (const load of r.repLoad) expect(load.open + load.held - takenBefore.get(load.repId)!, load.repId).toBe(r.byRep[load.repId] ?? 0);
     expect(r.repLoad.find((l) => l.repId === "rep_ada")!.maxOpen).toBe(5);
     expect(r.models.versions.some((v) => v.status === "active")).toBe(true);
     expect(r.recent).toHaveLength(25);

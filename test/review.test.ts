@@ -11,7 +11,11 @@ type Decision = { id: string; outcome: string; tier: string; repId: string | nul
 type Next = { id: string; outcome: string; repId: string | null; supersedes: string; reason: string };
 type Hold = { decisionId: string; leadId: string; proposedRepId: string | null; why: string[]; status: string; nextDecisionId: string | null };
 
-const open = async (repId: string) => (await env.REP_CAPACITY.getByName(repId).snapshot({ maxOpen: 1000, maxPerDay: 1000, timezone: "UTC" })).open;
+/** Slots the rep's object counts taken: open assignments and holds its alarm has not settled yet. */
+const open = async (repId: string) => {
+  const s = await env.REP_CAPACITY.getByName(repId).snapshot({ maxOpen: 1000, maxPerDay: 1000, timezone: "UTC" });
+  return s.open + s.held;
+};
 const post = (path: string, body: unknown, token: string) => call(path, { method: "POST", headers: json(token), body: JSON.stringify(body) });
 const BIG_DEAL = { ...HOT_LEAD, deal_value: 250_000 };
 const lead = async (body: Record<string, unknown>, email = uniqueEmail()) => (await (await postLead({ ...body, email })).json()) as { lead: { id: string }; decision: Decision };

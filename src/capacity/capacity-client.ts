@@ -95,20 +95,14 @@ export async function reserveSlot(env: Env, repId: string, leadId: string, caps:
   }
 }
 
-/** Turns the lead's hold into an open assignment; false when the hold was gone. */
-export async function confirmSlot(env: Env, repId: string, leadId: string): Promise<boolean> {
-  const ok = await stub(env, repId).confirm(leadId);
-  const hint = hints.get(repId);
-  if (!ok) hints.delete(repId);
-  else if (hint && hint.counters.held > 0) hint.counters = { ...hint.counters, held: hint.counters.held - 1, open: hint.counters.open + 1 };
-  return ok;
-}
-
-/** Frees the lead's slot (a hold or an open assignment); false when it held none. */
-export async function releaseSlot(env: Env, repId: string, leadId: string): Promise<boolean> {
+/**
+ * Frees the lead's slot (a hold or an open assignment); false when it held none. `assigned`: its decision
+ * naming the rep was written (an assignment ends), so the day's count stays (see RepCapacity.release).
+ */
+export async function releaseSlot(env: Env, repId: string, leadId: string, options: { assigned?: boolean } = {}): Promise<boolean> {
   hints.delete(repId);
   try {
-    return await stub(env, repId).release(leadId);
+    return await stub(env, repId).release(leadId, options.assigned ?? false);
   } finally {
     hints.delete(repId);
   }

@@ -6,6 +6,9 @@ import { returnToPending } from "../db/decisions.ts";
 import { decisions } from "../db/schema.ts";
 import { localDay } from "../lib/time.ts";
 
+/** Holds (and refusals) due within this long after the first one due are settled by the same alarm. */
+export const SETTLE_SLACK_MS = 10_000;
+
 /** The caps a reservation is checked against; D1's rep row is their source of truth. */
 export type RepCaps = { maxOpen: number; maxPerDay: number; timezone: string };
 
@@ -34,8 +37,9 @@ export type ReserveResult =
 
 /**
  * One per rep: serialises that rep's counters so caps hold under any concurrency. A reservation is
- * first `held` (with a TTL), then `open` once the decision is written, until the lead is closed or
- * rejected. A hold the Worker never confirmed is settled by the alarm against D1 (see `alarm`).
+ * first `held` (with a TTL) while the Worker writes the decision; once the TTL is past, the alarm reads D1
+ * and makes it `open` if the decision naming this rep is current, else frees it (see `alarm`). It stays
+ * open until the lead is closed, rejected or moved. Held or open, it takes a slot.
  *
  * Every method is synchronous against in-process SQLite between awaits, so a check and its increment
  * can never interleave with another request's.
@@ -57,8 +61,17 @@ export class RepCapacity extends DurableObject<Env> {
       this.sql.exec(`CREATE TABLE IF NOT EXISTS fair (id INTEGER PRIMARY KEY CHECK (id = 1), vtime REAL NOT NULL)`);
       // Leads refused while the Worker was writing their decision to this rep (a speculative reserve): checked later.
       this.sql.exec(`CREATE TABLE IF NOT EXISTS refusals (decision_id TEXT PRIMARY KEY, lead_id TEXT NOT NULL, check_at INTEGER NOT NULL)`);
+      // The holds by expiry, for the alarm; and the open and held counts kept beside the rows (a snapshot
+      // reads one row, not every assignment), filled from the rows once for an object that had none.
+      this.sql.exec(`CREATE INDEX IF NOT EXISTS holds_by_expiry ON reservations (expires_at) WHERE status = 'held'`);
+      this.sql.exec(`CREATE TABLE IF NOT EXISTS counts (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL, held INTEGER NOT NULL)`);
+      this.sql.exec(`INSERT OR IGNORE INTO counts (id, open, held)
+        SELECT 1, coalesce(sum(status = 'open'), 0), coalesce(sum(status = 'held'), 0) FROM reservations`);
     });
   }
+
+  /** When the alarm is set for, as far as this instance knows (undefined: not known since it started). */
+  private alarmAt: number | undefined;
 
   /**
    * Holds a slot for `leadId` if the rep is under both caps. Idempotent per lead. With `fair`, the rep's
@@ -92,6 +105,7 @@ export class RepCapacity extends DurableObject<Env> {
       before.day,
       now,
     );
+    this.sql.exec("UPDATE counts SET held = held + 1 WHERE id = 1");
     this.sql.exec(
       "INSERT INTO daily (day, count) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET count = count + 1",
       before.day,
@@ -102,26 +116,26 @@ export class RepCapacity extends DurableObject<Env> {
     return { ok: true, snapshot: before, after: { ...before, held: before.held + 1, today: before.today + 1, vtime } };
   }
 
-  /** Turns a hold into an open assignment (no expiry). False if the hold is gone (expired). */
-  confirm(leadId: string): boolean {
-    const cur = this.sql.exec(
-      "UPDATE reservations SET status = 'open', expires_at = NULL WHERE lead_id = ? RETURNING lead_id",
-      leadId,
-    );
-    return cur.toArray().length > 0;
+  /** Turns a hold into an open assignment (no expiry). */
+  private confirm(leadId: string): void {
+    const confirmed = this.sql.exec("UPDATE reservations SET status = 'open', expires_at = NULL WHERE lead_id = ? AND status = 'held' RETURNING lead_id", leadId).toArray().length > 0;
+    if (confirmed) this.sql.exec("UPDATE counts SET held = held - 1, open = open + 1 WHERE id = 1");
   }
 
   /**
    * Frees the slot of `leadId`. A hold that never became an assignment also gives back its daily
-   * count; an open assignment that is closed or rejected still counted as a lead received today.
+   * count; an assignment that is closed, rejected or moved still counted as a lead received today.
+   * `assigned`: the lead's decision naming this rep was written, so even a hold the alarm has not settled
+   * yet (the lead path leaves them to it) was an assignment.
    */
-  release(leadId: string): boolean {
+  release(leadId: string, assigned = false): boolean {
     const rows = this.sql
       .exec<{ status: string; day: string }>("DELETE FROM reservations WHERE lead_id = ? RETURNING status, day", leadId)
       .toArray();
     const row = rows[0];
     if (!row) return false;
-    if (row.status === "held") {
+    this.sql.exec(row.status === "held" ? "UPDATE counts SET held = held - 1 WHERE id = 1" : "UPDATE counts SET open = open - 1 WHERE id = 1");
+    if (row.status === "held" && !assigned) {
       this.sql.exec("UPDATE daily SET count = max(0, count - 1) WHERE day = ?", row.day);
     }
     return true;
@@ -136,12 +150,7 @@ export class RepCapacity extends DurableObject<Env> {
   /** Current counters against the given caps (the caps are echoed so a snapshot is self-contained). */
   snapshot(caps: RepCaps): CapacitySnapshot {
     const day = localDay(Date.now(), caps.timezone);
-    const counts = this.sql
-      .exec<{ open: number; held: number }>(
-        `SELECT coalesce(sum(status = 'open'), 0) AS open, coalesce(sum(status = 'held'), 0) AS held
-         FROM reservations`,
-      )
-      .one();
+    const counts = this.sql.exec<{ open: number; held: number }>("SELECT open, held FROM counts WHERE id = 1").one();
     const today = this.sql.exec<{ count: number }>("SELECT count FROM daily WHERE day = ?", day).toArray()[0];
     const fair = this.sql.exec<{ vtime: number }>("SELECT vtime FROM fair WHERE id = 1").toArray()[0];
     return {
@@ -156,13 +165,13 @@ export class RepCapacity extends DurableObject<Env> {
   }
 
   /**
-   * Settles expired holds; runs when the earliest hold (or remembered refusal) is due. The Worker confirms a hold after the
-   * response (waitUntil), so a hold can outlive its TTL only if that call was lost: D1 then says whether
-   * the decision was written. A lead whose current decision names this rep keeps its slot (open);
-   * any other hold is released. Refusals `reserve` remembered are settled here too, once due: a decision
-   * still current that names this rep goes back to pending.
+   * Settles the holds past their TTL (the Worker has written their decisions by then, or never will): one
+   * D1 read says which leads' current decision names this rep; those keep their slot (open), the others are
+   * freed. Runs SETTLE_SLACK_MS after the first due, so holds due together cost one read. Refusals `reserve`
+   * remembered are settled here too, once due: a decision still current that names this rep goes back to pending.
    */
   override async alarm(): Promise<void> {
+    this.alarmAt = undefined;
     const expired = this.sql
       .exec<{ lead_id: string }>("SELECT lead_id FROM reservations WHERE status = 'held' AND expires_at <= ?", Date.now())
       .toArray()
@@ -209,10 +218,18 @@ export class RepCapacity extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Sets the alarm for the first hold or refusal due, plus SETTLE_SLACK_MS so the ones due soon after are
+   * settled with it (one D1 read for them all). Left alone when it is already set no later.
+   */
   private scheduleAlarm(): void {
-    const next = this.sql
+    const first = this.sql
       .exec<{ at: number | null }>("SELECT min(at) AS at FROM (SELECT min(expires_at) AS at FROM reservations WHERE status = 'held' UNION ALL SELECT min(check_at) FROM refusals)")
       .one().at;
-    if (next !== null) void this.ctx.storage.setAlarm(next);
+    if (first === null) return;
+    const at = first + SETTLE_SLACK_MS;
+    if (this.alarmAt !== undefined && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
   }
 }

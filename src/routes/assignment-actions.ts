@@ -48,7 +48,7 @@ export const assignmentActions = apiApp().openapi(
     const d = await ownAssignment(db, c.req.param("id"), c.get("token"));
     const updated = await setCrmStatus(db, d.id, "rejected", ["new", "acked", "accepted"], reason);
     if (!updated) throw new ApiError("conflict", "the assignment is no longer current or was already closed");
-    if (d.repId) await releaseSlot(c.env, d.repId, d.leadId);
+    if (d.repId) await releaseSlot(c.env, d.repId, d.leadId, { assigned: true });
     const lead = (await db.select().from(leads).where(eq(leads.id, d.leadId)).get())!;
     const next = await decideLead(c.env, lead, { excludeReps: d.repId ? [d.repId] : [], supersedes: d.id });
     return c.json({ rejected: d.id, next });

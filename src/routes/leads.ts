@@ -126,15 +126,19 @@ const intake = route({
   },
 });
 
+const corsForForms = cors({
+  // Any origin may ask; the post itself is checked against its site's allowlist.
+  origin: (origin) => origin,
+  allowMethods: ["POST", "OPTIONS"],
+  allowHeaders: ["content-type", "idempotency-key", "x-site-key", "x-d1-bookmark", SIGNATURE_HEADER],
+  exposeHeaders: ["x-request-id", "idempotent-replayed"],
+  maxAge: 86_400,
+});
+
 export const leads = apiApp(
-    cors({
-      // Any origin may ask; the post itself is checked against its site's allowlist.
-      origin: (origin) => origin,
-      allowMethods: ["POST", "OPTIONS"],
-      allowHeaders: ["content-type", "idempotency-key", "x-site-key", "x-d1-bookmark", SIGNATURE_HEADER],
-      exposeHeaders: ["x-request-id", "idempotent-replayed"],
-      maxAge: 86_400,
-    }),
+    // CORS headers are for browsers, which send Origin; a server's post (no Origin) is answered without them
+    // (and without the Response copy setting them costs).
+    (c, next) => (c.req.header("origin") === undefined ? next() : corsForForms(c, next)),
   )
   .openapi(intake, async (c) => {
     const t0 = performance.now();
@@ -186,7 +190,7 @@ export const leads = apiApp(
 
     let answer: Answer | undefined;
     let failure: unknown;
-    // Work that runs after the answer: stale capacity hints re-read, the hold confirmed, the webhook event.
+    // Work that runs after the answer: stale capacity hints re-read, the webhook event.
     const background = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, {
@@ -236,7 +240,7 @@ export const leads = apiApp(
               const retry = await reserveForPlan(c.env, afterRefusal(loaded.context, guess.plan, guess.ask, attempt ?? { result: "error" }), loaded.caps);
               const decided = decidedAnswer(retry.plan, retry.context);
               const kept = idem ? [completeKey(db, idem.siteId, idem.key, decided.status, decided.text)] : [];
-              await commitDecision(c.env, db, retry.context, retry.plan, { ...timings, parse: tParsed - t0 }, background, kept);
+              await commitDecision(c.env, db, retry.context, retry.plan, { ...timings, parse: tParsed - t0 }, kept);
               committed = { plan: retry.plan, reasons: retry.context.score?.reasons ?? [], factsHash: null };
               answer = decided;
             } catch (err) {
@@ -260,7 +264,7 @@ export const leads = apiApp(
     }
     if (committed) {
       // commitDecision ran its own after-commit steps (factsHash null).
-      if (committed.factsHash !== null) void afterCommit(c.env, committed.plan, committed.factsHash, background);
+      if (committed.factsHash !== null) afterCommit(committed.plan, committed.factsHash);
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
       void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: background });
     }

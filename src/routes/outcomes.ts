@@ -47,7 +47,7 @@ export const outcomesApi = apiApp().openapi(report, async (c) => {
   found.forEach((f, k) => (results[f.at] = statuses[k]!));
   const closing = found.filter((f, k) => statuses[k] === "stored" && (f.row.type === "won" || f.row.type === "lost")).map((f) => f.row);
   const closed = await closeAssignments(db, closing);
-  await Promise.all(closed.map((a) => releaseSlot(c.env, a.repId, a.leadId)));
+  await Promise.all(closed.map((a) => releaseSlot(c.env, a.repId, a.leadId, { assigned: true })));
 
   if (!("outcomes" in body)) {
     if (results[0] === "not_found") throw new ApiError("not_found", "no such lead");

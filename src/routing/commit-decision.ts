@@ -1,5 +1,5 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
+import { releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
 import type { RepCaps } from "../capacity/rep-capacity.ts";
 import type { Db } from "../db/client.ts";
 import { recordDecision, type NewLineage } from "../db/decisions.ts";
@@ -79,13 +79,13 @@ registerCache({ invalidate: () => writtenFacts.clear() });
 
 /**
  * After a decision's batch committed: this isolate notes what it learned (its facts set is stored; a model
- * decision counts in its view of the team's skew window), and the hold becomes an open assignment, after
- * the answer when a waitUntil is given (a lost confirm is settled by the hold's alarm from D1).
+ * decision counts in its view of the team's skew window). The rep's hold is not confirmed by a second call:
+ * its object's alarm settles it from D1 with the other holds due (RepCapacity.alarm), so a lead costs its
+ * rep's object one call.
  */
-export function afterCommit(env: Env, plan: DecisionPlan, factsHash: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
+export function afterCommit(plan: DecisionPlan, factsHash: string): void {
   writtenFacts.add(factsHash);
   if (plan.decision.mode === "model") noteModelDecision(plan.decision.teamId, plan.decision.tier, plan.decision.repId ?? null);
-  return plan.repId ? confirmAfter(env, plan.repId, plan.decision.leadId, waitUntil) : Promise.resolve();
 }
 
 /**
@@ -104,10 +104,10 @@ export async function lineageWrite(db: Db, plan: DecisionPlan, now: number, timi
 /**
  * Commits the decision of an already stored lead: one D1 batch supersedes its current decision, writes the
  * new one with its lineage (and review hold), and marks the lead decided. If that fails the hold is freed
- * and the error thrown (the lead stays pending for the cron). After it, the hold becomes an open assignment;
- * should that call be lost, the hold's alarm settles it from D1. `also` joins the batch.
+ * and the error thrown (the lead stays pending for the cron); the hold of one that commits is settled by its
+ * rep's alarm (see afterCommit). `also` joins the batch.
  */
-export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, waitUntil?: (work: Promise<unknown>) => void, also: BatchItem<"sqlite">[] = []): Promise<void> {
+export async function commitDecision(env: Env, db: Db, context: DecisionContext, plan: DecisionPlan, timings: Record<string, number>, also: BatchItem<"sqlite">[] = []): Promise<void> {
   let factsHash: string;
   try {
     const write = await lineageWrite(db, plan, context.now, timings);
@@ -117,13 +117,5 @@ export async function commitDecision(env: Env, db: Db, context: DecisionContext,
     if (plan.repId) await releaseSlot(env, plan.repId, context.lead.id).catch(() => undefined);
     throw err;
   }
-  const confirmed = afterCommit(env, plan, factsHash, waitUntil);
-  if (!waitUntil) await confirmed;
-}
-
-/** Turns the lead's hold into an open assignment, after the answer when a waitUntil is given. */
-function confirmAfter(env: Env, repId: string, leadId: string, waitUntil?: (work: Promise<unknown>) => void): Promise<unknown> {
-  const confirmed = confirmSlot(env, repId, leadId).catch((err) => console.error("confirm failed; the hold's alarm settles it", leadId, err));
-  if (waitUntil) waitUntil(confirmed);
-  return confirmed;
+  afterCommit(plan, factsHash);
 }

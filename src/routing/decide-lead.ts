@@ -10,11 +10,6 @@ export type DecideOptions = ContextOptions & {
   onlyIfAssigned?: boolean;
   /** Write nothing if the lead still lands in nurture (a re-score that did not cross a threshold). */
   onlyIfRouted?: boolean;
-  /**
-   * Takes work that may finish after the answer: the capacity confirm (ExecutionContext.waitUntil). Without
-   * it the confirm is awaited. A lost confirm costs nothing: the hold's alarm finds the decision in D1.
-   */
-  waitUntil?: (work: Promise<unknown>) => void;
 };
 
 /**
@@ -34,7 +29,7 @@ export async function decideLead(env: Env, lead: LeadRow, options: DecideOptions
   if (options.onlyIfRouted && plan.outcome === "nurture") return null;
   const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots + performance.now() - t2 };
   const t3 = performance.now();
-  await commitDecision(env, getDb(env.DB), context, plan, timings, options.waitUntil);
+  await commitDecision(env, getDb(env.DB), context, plan, timings);
   await enqueueDecisionEvent(env, lead, plan.decision, context.score?.reasons ?? [], options);
   return summarise(plan, context, { ...timings, write: performance.now() - t3 });
 }

@@ -7,7 +7,7 @@ import { repFacts } from "./plan.ts";
 import { reps } from "../db/schema.ts";
 import { ApiError } from "../lib/errors.ts";
 import { newId } from "../lib/hashing.ts";
-import { capsOf, confirmSlot, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
+import { capsOf, releaseSlot, reserveSlot } from "../capacity/capacity-client.ts";
 import { enqueueManualDecisionEvent } from "../webhooks/emit.ts";
 import type { CandidateTrace } from "./decide.ts";
 
@@ -82,8 +82,7 @@ export async function assignByHand(env: Env, db: Db, current: DecisionRow, repId
     await releaseSlot(env, repId, current.leadId).catch(() => undefined);
     throw err;
   }
-  await confirmSlot(env, repId, current.leadId).catch(() => undefined);
-  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
+  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId, { assigned: true }).catch(() => undefined);
   await enqueueManualDecisionEvent(env, current, result);
   return result;
 }
@@ -91,7 +90,7 @@ export async function assignByHand(env: Env, db: Db, current: DecisionRow, repId
 /** Sends a lead back to nurture by hand (a manager's "not yet"); re-scoring can bring it forward again. */
 export async function sendToNurture(env: Env, db: Db, current: DecisionRow, act: ManualAct, extra: Extra = () => []): Promise<ManualResult> {
   const result = await writeManual(db, current, { outcome: "nurture", repId: null, queue: null }, act, [], extra);
-  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId).catch(() => undefined);
+  if (current.outcome === "assigned" && current.repId) await releaseSlot(env, current.repId, current.leadId, { assigned: true }).catch(() => undefined);
   await enqueueManualDecisionEvent(env, current, result);
   return result;
 }

@@ -7,7 +7,7 @@ import { webhookSubscriptions } from "../db/schema-webhooks.ts";
 import { newId } from "../lib/hashing.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
 import type { Reason } from "../scoring/score.ts";
-import { decisionEvent, type EventType, type WebhookEvent } from "./events.ts";
+import { decisionEvent, decisionEventType, type EventType, type WebhookEvent } from "./events.ts";
 
 /** What rides the webhook queue: an event to fan out, or one subscription's delivery to POST. */
 export type WebhookMessage = { kind: "event"; event: WebhookEvent } | { kind: "delivery"; deliveryId: string };
@@ -39,12 +39,19 @@ async function wanted(env: Env, teamId: string | null, type: EventType): Promise
  * Puts an event on the webhook queue when some subscription wants it. Never throws: a webhook must not
  * fail the work that caused it (a lost send costs a notification; the CRM feed still has the lead).
  */
-export async function emitEvent(env: Env, event: WebhookEvent): Promise<void> {
+export function emitEvent(env: Env, event: WebhookEvent): Promise<void> {
+  return emitIfWanted(env, event.teamId, event.type, () => event);
+}
+
+/** emitEvent, building the event only when some subscription wants its type (most leads: none). */
+async function emitIfWanted(env: Env, teamId: string | null, type: EventType, build: () => WebhookEvent): Promise<void> {
+  let event: WebhookEvent | undefined;
   try {
-    if (!(await wanted(env, event.teamId, event.type))) return;
+    if (!(await wanted(env, teamId, type))) return;
+    event = build();
     await env.WEBHOOKS.send({ kind: "event", event } satisfies WebhookMessage, { contentType: "json" });
   } catch (err) {
-    console.error("webhook event not enqueued", event.type, event.id, err);
+    console.error("webhook event not enqueued", type, event?.id, err);
   }
 }
 
@@ -59,7 +66,8 @@ export function enqueueDecisionEvent(
   reasons: readonly Reason[],
   options: { excludeReps?: readonly string[]; waitUntil?: (work: Promise<unknown>) => void },
 ): Promise<void> {
-  const sent = emitEvent(env, decisionEvent(newId("evt"), lead, decision, reasons, options.excludeReps?.length ?? 0, Date.now()));
+  const excluded = options.excludeReps?.length ?? 0;
+  const sent = emitIfWanted(env, lead.teamId, decisionEventType(decision, excluded), () => decisionEvent(newId("evt"), lead, decision, reasons, excluded, Date.now()));
   if (!options.waitUntil) return sent;
   options.waitUntil(sent);
   return Promise.resolve();
