@@ -66,7 +66,8 @@ export class RepCapacity extends DurableObject<Env> {
       this.sql.exec(`CREATE INDEX IF NOT EXISTS holds_by_expiry ON reservations (expires_at) WHERE status = 'held'`);
       this.sql.exec(`CREATE TABLE IF NOT EXISTS counts (id INTEGER PRIMARY KEY CHECK (id = 1), open INTEGER NOT NULL, held INTEGER NOT NULL)`);
       this.sql.exec(`INSERT OR IGNORE INTO counts (id, open, held)
-        SELECT 1, coalesce(sum(status = 'open'), 0), coalesce(sum(status = 'held'), 0) FROM reservations`);
+        SELECT 1, coalesce(sum(status = 'open'), 0), coalesce(sum(status = 'held'), 0) FROM reservations
+        WHERE NOT EXISTS (SELECT 1 FROM counts)`);
     });
   }
 
