@@ -4,7 +4,7 @@
  * or with `--start` one the bench starts itself on the URL's port; run right after a fresh start to see the
  * cold first lead), measured from this separate process, against a floor of the same runtime doing one D1
  * insert, and a second one making the lead path's calls alone (rate limit, a Durable Object, one D1
- * batch). `--d1-ms` / `--do-ms` simulate the edge: every D1 call and every Durable Object call of the
+ * batch), their posts interleaved with the router's leads so all three see the same machine. `--d1-ms` / `--do-ms` simulate the edge: every D1 call and every Durable Object call of the
  * router and of the floors waits that long first (src/lib/bench-delay.ts); the bench then starts the
  * router itself with those delays. The floor workers listen on the router's port + 1 and + 2. Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
@@ -107,30 +107,39 @@ const fmt = (ms: number) => ms.toFixed(1);
 const statuses = new Map<number, number>();
 const tally = (r: PostResult) => statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
 
-const first = await postSignedLead(base, "pk_bench", secret, benchLead(0, run));
-tally(first);
-const leadResults: PostResult[] = [];
-for (let i = 1; i <= count; i++) {
-  const r = await postSignedLead(base, "pk_bench", secret, benchLead(i, run));
-  tally(r);
-  leadResults.push(r);
-}
-const peakMiB = peakRssMiB(routerPids);
-
-// The floor: the same runtime, one D1 insert per request, the same body.
+// The floors: the same runtime, one D1 insert per request (`/`), and the old lead path's calls alone
+// (`/calls`), the same bodies. They run beside the router and their posts are interleaved with its leads
+// (the order rotating), so all three are measured under the same load of the machine.
 const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", floorPort, ".wrangler/bench-floor", delays);
+const leadResults: PostResult[] = [];
 const floorResults: PostResult[] = [];
 const callsResults: PostResult[] = [];
+let first: PostResult;
 let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number };
 try {
-  for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
-  for (let i = 1; i <= count; i++) floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run)));
+  for (let i = 0; i < 50; i++) {
+    await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
+    await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
+  }
+  first = await postSignedLead(base, "pk_bench", secret, benchLead(0, run));
+  tally(first);
+  const posts = [
+    async (i: number) => {
+      const r = await postSignedLead(base, "pk_bench", secret, benchLead(i, run));
+      tally(r);
+      leadResults.push(r);
+    },
+    async (i: number) => void floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run))),
+    async (i: number) => void callsResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/calls")),
+  ];
+  for (let i = 1; i <= count; i++) {
+    for (let k = 0; k < posts.length; k++) await posts[(i + k) % posts.length]!(i);
+  }
   hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;
-  for (let i = 0; i < 50; i++) await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
-  for (let i = 1; i <= count; i++) callsResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/calls"));
 } finally {
   await floorWorker.stop();
 }
+const peakMiB = peakRssMiB(routerPids);
 
 // Features and inference, batched inside workerd (one lead per ORT run, as on the lead path).
 const stagesWorker = await startWorker("scripts/bench/stages.wrangler.toml", stagesPort, ".wrangler/bench-stages");
@@ -148,7 +157,7 @@ const leadsSummary = summary(leadResults);
 const floorSummary = summary(floorResults);
 const callsSummary = summary(callsResults);
 console.log(`\nMode: ${mode}`);
-console.log(`POST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads; the floor: ${count} posts of the same bodies to a worker doing one D1 insert; then to one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch)\n`);
+console.log(`POST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads, each beside a post of the same body to a worker doing one D1 insert (the floor) and one to a worker making the lead path's calls alone (rate limit, a Durable Object, one D1 batch), interleaved in rotating order\n`);
 console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the lead path's calls alone (ms) | ratio |\n|---|---|---|---|---|---|");
 for (const k of ["p50", "p90", "p99", "mean"] as const) {
   const ratio = (of: number) => `${(leadsSummary[k] / of).toFixed(2)}×`;
