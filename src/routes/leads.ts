@@ -212,13 +212,16 @@ export const leads = apiApp(
         const decidedAnswer = (plan: DecisionPlan, context: DecisionContext) => json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
         // The one durable write: lead, decision, lineage, idempotent answer, dedupe claim, signature.
         const store = async (context: DecisionContext, plan: DecisionPlan) => {
-          const decided = decidedAnswer(plan, context);
           const write = await lineageWrite(db, plan, context.now, { ...timings, parse: tParsed - t0 });
-          await storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && { ...idem, status: decided.status, body: decided.text }, [
+          // The answer kept for an Idempotency-Key rides in the batch; without a key it is built while the batch is out.
+          const kept = idem ? decidedAnswer(plan, context) : undefined;
+          const stored = storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && kept ? { ...idem, status: kept.status, body: kept.text } : null, [
             ...firstDecisionStatements(db, plan.decision, write.lineage),
             ...write.extra,
             ...(signature ? [rememberSignature(db, site.id, signature)] : []),
           ]);
+          const decided = kept ?? decidedAnswer(plan, context);
+          await stored;
           return { decided, factsHash: write.factsHash };
         };
         // Usually the write and the reservation go out together (one round trip between them): the plan as if

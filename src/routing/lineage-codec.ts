@@ -33,10 +33,24 @@ function derivedWhy(facts: RepFacts, now: number, snapshot: CapacitySnapshot | n
   return a.available ? "at capacity" : a.why;
 }
 
+type FactsVersion = { hash: string; json: string };
+// The facts sets this isolate hashed lately, by their reps' ids: a lead whose candidates are the very same
+// facts objects (repFacts gives one per cached row) reuses the JSON and hash instead of making them again.
+const recentVersions = new Map<string, { facts: readonly RepFacts[]; version: FactsVersion }>();
+const RECENT_VERSIONS = 64;
+
 /** A facts set's canonical JSON and its hash. */
-export async function factsVersion(facts: readonly RepFacts[]): Promise<{ hash: string; json: string }> {
-  const json = canonicalJson([...facts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-  return { hash: await sha256Hex(json), json };
+export async function factsVersion(facts: readonly RepFacts[]): Promise<FactsVersion> {
+  const sorted = [...facts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const key = sorted.map((f) => f.id).join("\n");
+  const seen = recentVersions.get(key);
+  if (seen && seen.facts.length === sorted.length && seen.facts.every((f, i) => f === sorted[i])) return seen.version;
+  const json = canonicalJson(sorted);
+  const version = { hash: await sha256Hex(json), json };
+  recentVersions.delete(key);
+  recentVersions.set(key, { facts: sorted, version });
+  if (recentVersions.size > RECENT_VERSIONS) recentVersions.delete(recentVersions.keys().next().value!);
+  return version;
 }
 
 /** Compacts a decision's candidates; returns them and the facts set they reference. */

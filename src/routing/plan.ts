@@ -22,19 +22,30 @@ export type RepFacts = {
 
 export type { AccountFacts, TerritoryFacts };
 
-/** A rep's row as the facts routing records in lineage. */
-export const repFacts = (r: RepRow): RepFacts => ({
-  id: r.id,
-  role: r.role,
-  weight: r.weight,
-  winRateFactor: r.winRateFactor,
-  timezone: r.timezone,
-  status: r.status,
-  outOfOfficeUntil: r.outOfOfficeUntil,
-  workingHours: r.workingHours ?? null,
-  territoryIds: r.territoryIds,
-  segments: r.segments,
-});
+// One facts object per row object: the isolate's facts cache hands every lead the same rows until it
+// reloads, so leads share facts objects and lineage can reuse a facts set's hash (see factsVersion).
+const factsOfRow = new WeakMap<RepRow, Readonly<RepFacts>>();
+
+/** A rep's row as the facts routing records in lineage (the same object for the same row; never mutated). */
+export function repFacts(r: RepRow): RepFacts {
+  let facts = factsOfRow.get(r);
+  if (!facts) {
+    facts = Object.freeze({
+      id: r.id,
+      role: r.role,
+      weight: r.weight,
+      winRateFactor: r.winRateFactor,
+      timezone: r.timezone,
+      status: r.status,
+      outOfOfficeUntil: r.outOfOfficeUntil,
+      workingHours: r.workingHours ?? null,
+      territoryIds: r.territoryIds,
+      segments: r.segments,
+    });
+    factsOfRow.set(r, facts);
+  }
+  return facts;
+}
 
 export type PlanInput = {
   payload: Record<string, unknown>;
