@@ -10,12 +10,12 @@
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
  * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { benchLead } from "./bench/leads.ts";
 import { parseCli } from "./lib/cli.ts";
-import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startRouter, startWorker, type PostResult } from "./lib/local-router.ts";
+import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startRouter, startWorker, workerdPids, type PostResult } from "./lib/local-router.ts";
 import { offlineEnv } from "./lib/offline-env.ts";
 
 const { values } = parseCli("bench", `
@@ -63,20 +63,6 @@ const admin = localAdminToken();
 const run = randomBytes(3).toString("hex");
 const secret = `whsec_bench_${randomBytes(16).toString("hex")}`;
 
-/** workerd processes running now, by pid: the router's, before the bench starts workers of its own. */
-// Only this checkout's (other checkouts on the machine may run workerd too).
-const workerdPids = () =>
-  execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readlinkSync(`/proc/${pid}/cwd`) === process.cwd();
-      } catch {
-        return false;
-      }
-    });
 const peakRssMiB = (pids: number[]) =>
   Math.max(
     0,
@@ -88,6 +74,7 @@ const peakRssMiB = (pids: number[]) =>
       }
     }),
   );
+// The router's workerd processes, taken before the bench starts workers of its own.
 const routerPids = workerdPids();
 
 // A team of its own, ten reps with room for every lead, so each lead goes through reservation.

@@ -6,12 +6,11 @@
  * With `--out`, also a V8 CPU profile of the Worker's isolate through `wrangler dev`'s inspector (open it in
  * Chrome DevTools), and its costliest functions by self time. Loopback only.
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { benchLead } from "./bench/leads.ts";
 import { parseCli } from "./lib/cli.ts";
-import { api, localAdminToken, loopbackUrl, postSignedLead, quantile } from "./lib/local-router.ts";
+import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, workerdPids } from "./lib/local-router.ts";
 
 const { values, fail } = parseCli("profile", `
 Usage: npm run profile -- [--url http://127.0.0.1:8787] [--leads 600] [--inspector 9229] [--out lead-path.cpuprofile]
@@ -44,17 +43,7 @@ await api(base, admin, "PUT", "/v1/admin/sites/pk_profile", { name: "profile", t
 for (let i = 0; i < 50; i++) await postSignedLead(base, "pk_profile", secret, benchLead(i, `warm${run}`));
 
 // This checkout's workerd processes (wrangler's proxy and the router's runtime), CPU in ms from /proc.
-const pids = execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" })
-  .split("\n")
-  .filter(Boolean)
-  .map(Number)
-  .filter((pid) => {
-    try {
-      return readlinkSync(`/proc/${pid}/cwd`) === process.cwd();
-    } catch {
-      return false;
-    }
-  });
+const pids = workerdPids();
 if (pids.length === 0) fail("no workerd of this checkout is running: start the router with npm start first");
 const cpuMs = () => new Map(pids.map((pid) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");

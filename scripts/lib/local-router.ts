@@ -1,6 +1,6 @@
 /** Shared by `npm run bench` and `npm run loadtest`: talking to a router that `npm start` runs locally. */
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, readlinkSync } from "node:fs";
 import { signBody } from "../../src/intake/signature.ts";
 import { offlineEnv } from "./offline-env.ts";
 
@@ -110,4 +110,19 @@ async function waitForWorker(child: ReturnType<typeof spawn>, config: string, po
   }
   await stop();
   throw new Error(`${config} did not start on port ${port}`);
+}
+
+/** The workerd processes running now from this checkout, by pid (other checkouts on the machine may run workerd too). */
+export function workerdPids(): number[] {
+  return execFileSync("pgrep", ["-f", "workerd serve"], { encoding: "utf8" })
+    .split("\n")
+    .filter(Boolean)
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/cwd`) === process.cwd();
+      } catch {
+        return false;
+      }
+    });
 }
