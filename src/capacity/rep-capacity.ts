@@ -144,8 +144,8 @@ export class RepCapacity extends DurableObject<Env> {
 
   /** Which of these leads this rep holds a slot for (held or open). */
   holding(leadIds: string[]): string[] {
-    const held = new Set(this.sql.exec<{ lead_id: string }>("SELECT lead_id FROM reservations").toArray().map((r) => r.lead_id));
-    return leadIds.filter((id) => held.has(id));
+    // One key lookup per lead asked about, not a read of every assignment the rep has.
+    return leadIds.filter((id) => this.sql.exec("SELECT 1 FROM reservations WHERE lead_id = ?", id).toArray().length > 0);
   }
 
   /** Current counters against the given caps (the caps are echoed so a snapshot is self-contained). */

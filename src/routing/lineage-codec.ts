@@ -39,9 +39,8 @@ type FactsVersion = { hash: string; json: string };
 const recentVersions = new Map<string, { facts: readonly RepFacts[]; version: FactsVersion }>();
 const RECENT_VERSIONS = 64;
 
-/** A facts set's canonical JSON and its hash. */
-export async function factsVersion(facts: readonly RepFacts[]): Promise<FactsVersion> {
-  const sorted = [...facts].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+/** A facts set's canonical JSON and its hash; `sorted`: its facts in rep id order. */
+async function factsVersion(sorted: readonly RepFacts[]): Promise<FactsVersion> {
   const key = sorted.map((f) => f.id).join("\n");
   const seen = recentVersions.get(key);
   if (seen && seen.facts.length === sorted.length && seen.facts.every((f, i) => f === sorted[i])) return seen.version;
