@@ -8,6 +8,8 @@
  * router and of the floors waits that long first (src/lib/bench-delay.ts); the bench then starts the
  * router itself with those delays. The floor workers listen on the router's port + 1 and + 2. Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
+ * With `--events` the bench's team is one that sends signal events (one per second lead's email, posted
+ * first), so every lead reads its events before scoring; without, a team that sends none (no read).
  * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
  */
 import { spawnSync } from "node:child_process";
@@ -19,7 +21,7 @@ import { api, localAdminToken, loopbackUrl, postSignedLead, quantile, startRoute
 import { offlineEnv } from "./lib/offline-env.ts";
 
 const { values } = parseCli("bench", `
-Usage: npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10]
+Usage: npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--events] [--d1-ms 40 --do-ms 10]
 
 Latency of POST /v1/leads against a router (loopback only), against a floor of the same runtime doing one
 D1 insert and one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch); stage
@@ -33,6 +35,8 @@ the cold lead.
   --do-ms <ms>         edge simulation: delay every Durable Object call of router and floors
   --replica-ms <ms>    edge simulation: delay of a read from D1's nearest read replica (default --do-ms:
                        a replica is as near as a rep's object; the primary is --d1-ms away)
+  --events             a team that sends signal events (posted first, one for every second lead): every
+                       lead then reads its events before scoring (without: a team with none, no read)
   --floor-port <n>     the floor worker's port (default the router's + 1)
   --stages-port <n>    the stage worker's port (default the router's + 2)
   --help               this text
@@ -40,6 +44,7 @@ the cold lead.
   url: { type: "string", default: "http://127.0.0.1:8787" },
   leads: { type: "string", default: "2000" },
   start: { type: "boolean", default: false },
+  events: { type: "boolean", default: false },
   "d1-ms": { type: "string", default: "0" },
   "do-ms": { type: "string", default: "0" },
   "replica-ms": { type: "string" },
@@ -55,7 +60,7 @@ const delays: Record<string, string> = { ...(d1Ms > 0 ? { BENCH_D1_MS: String(d1
 const routerPort = Number(base.port || 80);
 const floorPort = Number(values["floor-port"] ?? routerPort + 1);
 const stagesPort = Number(values["stages-port"] ?? routerPort + 2);
-const mode = d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms (a read from a replica +${replicaMs} ms), every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay";
+const mode = (values.events ? "a team that sends events (every lead reads them); " : "a team with no events (no read); ") + (d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms (a read from a replica +${replicaMs} ms), every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay");
 // Delays need a router started with them: the bench starts its own then.
 const ownRouter = values.start || Object.keys(delays).length > 0 ? await startRouter(routerPort, delays) : undefined;
 process.on("exit", () => void ownRouter?.stop());
@@ -78,13 +83,25 @@ const peakRssMiB = (pids: number[]) =>
 const routerPids = workerdPids();
 
 // A team of its own, ten reps with room for every lead, so each lead goes through reservation.
-await api(base, admin, "PUT", "/v1/admin/teams/bench", { name: "bench" });
+// A team of its own, ten reps with room for every lead, so each lead goes through reservation. With --events,
+// another team (events stay in the local state: a later run without them must find a team with none).
+const team = values.events ? "bench-events" : "bench";
+const siteKey = values.events ? "pk_bench_events" : "pk_bench";
+await api(base, admin, "PUT", `/v1/admin/teams/${team}`, { name: team });
 for (let r = 1; r <= 10; r++) {
-  await api(base, admin, "PUT", `/v1/admin/reps/bench-${r}`, {
-    teamId: "bench", name: `Bench rep ${r}`, email: `bench-${r}@router.example`, role: r % 2 ? "ae" : "sdr", maxOpen: 10_000, maxPerDay: 10_000,
+  await api(base, admin, "PUT", `/v1/admin/reps/${team}-${r}`, {
+    teamId: team, name: `Bench rep ${r}`, email: `${team}-${r}@router.example`, role: r % 2 ? "ae" : "sdr", maxOpen: 10_000, maxPerDay: 10_000,
   });
 }
-await api(base, admin, "PUT", "/v1/admin/sites/pk_bench", { name: "bench", teamId: "bench", signingSecrets: [secret], requireSignature: true, dedupeWindowSeconds: 0 });
+await api(base, admin, "PUT", `/v1/admin/sites/${siteKey}`, { name: team, teamId: team, signingSecrets: [secret], requireSignature: true, dedupeWindowSeconds: 0 });
+if (values.events) {
+  const { secret: eventsToken } = await api<{ secret: string }>(base, admin, "POST", "/v1/admin/tokens", { name: `bench events ${run}`, scopes: ["events:write"], teamId: team });
+  const emails = Array.from({ length: Math.ceil(count / 2) }, (_, k) => benchLead(2 * k + 1, run).email);
+  for (let k = 0; k < emails.length; k += 500) {
+    const events = emails.slice(k, k + 500).map((email, j) => ({ id: `bench-${run}-${k + j}`, type: "page_view", subject: { email }, occurredAt: new Date(Date.now() - 3_600_000).toISOString(), source: "bench" }));
+    await api(base, eventsToken, "POST", "/v1/events", { events });
+  }
+}
 
 function summary(results: readonly PostResult[]) {
   const ms = results.map((r) => r.ms).sort((a, b) => a - b);
@@ -108,11 +125,11 @@ try {
     await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
     await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
   }
-  first = await postSignedLead(base, "pk_bench", secret, benchLead(0, run));
+  first = await postSignedLead(base, siteKey, secret, benchLead(0, run));
   tally(first);
   const posts = [
     async (i: number) => {
-      const r = await postSignedLead(base, "pk_bench", secret, benchLead(i, run));
+      const r = await postSignedLead(base, siteKey, secret, benchLead(i, run));
       tally(r);
       leadResults.push(r);
     },

@@ -1,6 +1,13 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { getDb } from "../src/db/client.ts";
+import { assumptionChecks } from "../src/db/schema-signals.ts";
+import { insertEvents } from "../src/db/signals.ts";
+import { isFailedNoEventsCheck, noEventsCheck, teamHasEvents } from "../src/signals/team-events.ts";
+import { cachedAccountContexts } from "../src/routing/facts-cache.ts";
 import { computeSignals, type SignalEvent } from "../src/signals/aggregates.ts";
+import { loadLeadSignals, loadSignals } from "../src/signals/load-signals.ts";
 import { featureInput, signalColumns } from "../src/signals/feature-input.ts";
 import { computeFeatures } from "../src/scoring/features.ts";
 import type { FeatureSpec } from "../src/scoring/manifest.ts";
@@ -212,5 +219,78 @@ describe("training export", () => {
     const exported = Array.from(computeFeatures(manifest.features, featureInput(row.fields, { values: row.signals as never, sources: {} })));
     expect(exported).toEqual(live.vector);
     expect(exported[2]).toBeCloseTo(Math.log1p(2), 5);
+  });
+});
+
+describe("the lead path's one-statement signals read", () => {
+  it("gives what the batched read (replay, export) gives: own events, the account's by its most specific known domain, none for free-mail", async () => {
+    await call("/v1/admin/accounts/acme.example", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Acme", teamId: "demo", industry: "Retail", employees: 40, arr: 50_000 }) });
+    const token = await eventsToken();
+    const posted = await postEvents({ events: [
+      { id: "one-1", type: "page_view", subject: { email: "one@eu.acme.example" }, occurredAt: iso(2 * HOUR), source: "segment" },
+      { id: "one-2", type: "demo_request", subject: { email: "one@eu.acme.example" }, occurredAt: iso(3 * DAY), source: "segment" },
+      { id: "one-old", type: "demo_request", subject: { email: "one@eu.acme.example" }, occurredAt: iso(80 * DAY), source: "segment" },
+      { id: "one-acct", type: "page_view", subject: { domain: "acme.example" }, occurredAt: iso(DAY), source: "segment" },
+      { id: "one-sub", type: "page_view", subject: { domain: "eu.acme.example" }, occurredAt: iso(DAY), source: "segment" },
+      { id: "one-other", type: "page_view", subject: { email: "two@acme.example" }, occurredAt: iso(HOUR), source: "segment" },
+      { id: "one-free", type: "demo_request", subject: { email: "one@gmail.com" }, occurredAt: iso(HOUR), source: "segment" },
+    ] }, token);
+    expect(posted.status, await posted.clone().text()).toBe(201);
+    // Another team's events for the same people are never read.
+    await call("/v1/admin/teams/other-signals", { method: "PUT", headers: json(TOKENS.admin), body: JSON.stringify({ name: "Other" }) });
+    await postEvents({ events: [{ id: "one-1", type: "demo_request", subject: { email: "one@eu.acme.example" }, occurredAt: iso(HOUR), source: "segment" }] }, await eventsToken("other-signals"));
+    const accounts = (await cachedAccountContexts(env, "demo"))!;
+    expect(accounts.get("acme.example")).toMatchObject({ industry: "Retail", employees: 40, arr: 50_000 });
+    for (const email of ["one@eu.acme.example", "two@acme.example", "one@gmail.com", "nobody@nowhere.example"]) {
+      const subject = { leadId: `lead_${email}`, teamId: "demo", email, receivedAt: Date.now(), asOf: Date.now() };
+      const one = await loadLeadSignals(env.DB, subject, accounts);
+      const batched = (await loadSignals(getDb(env.DB), "demo", [subject])).get(subject.leadId)!;
+      expect(one).toEqual(batched);
+      if (email === "one@eu.acme.example") {
+        expect(one.values.events).toMatchObject({ page_view: { count_1d: 1 }, demo_request: { count_7d: 1 } });
+        expect(one.values.account).toMatchObject({ known: true, arr: 50_000 });
+      }
+    }
+  });
+});
+
+describe("a team with no signal events", () => {
+  it("decides its leads without reading events; one whose events came through another isolate is caught by the write's check and decided on them, with one hold", async () => {
+    await activateLinearModel(DEMO_SIGNAL_FEATURES, [4, 0], -3);
+    const first = (await (await postLead({ email: "quiet-1@acme.example", employees: 7 })).json()) as { decision: { id: string } };
+    expect((await decisionOf(first.decision.id)).lineage.provenance.features.demo_7d).toMatchObject({ from: "signals", value: 0 });
+    // Events stored behind this isolate's back (another isolate's POST /v1/events): its view still says none.
+    const email = "quiet-2@acme.example";
+    await insertEvents(getDb(env.DB), [{ teamId: "demo", id: "quiet-ev", subjectType: "email", subject: email, domain: "acme.example", type: "demo_request", occurredAt: Date.now() - HOUR, properties: {}, source: "hubspot", ingestedAt: Date.now() - HOUR, ingestedBy: "test" }]);
+    expect(await teamHasEvents(env.DB, "demo")).toBe(false);
+    const posted = await postLead({ email, employees: 7 });
+    expect(posted.status).toBe(201);
+    const { lead, decision } = (await posted.json()) as { lead: { id: string }; decision: { id: string; mode: string; repId: string | null } };
+    expect(decision.mode).toBe("model");
+    expect((await decisionOf(decision.id)).lineage.provenance.features.demo_7d).toMatchObject({ from: "signals", value: 1, refs: ["quiet-ev"] });
+    // One stored lead, one decision (the checked batch left nothing), and its rep holds it once.
+    const rows = await env.DB.prepare("SELECT (SELECT COUNT(*) FROM leads WHERE email = ?1) AS leads, (SELECT COUNT(*) FROM decisions WHERE lead_id = ?2) AS decisions").bind(email, lead.id).first<{ leads: number; decisions: number }>();
+    expect(rows).toEqual({ leads: 1, decisions: 1 });
+    expect(decision.repId).not.toBeNull();
+    expect(await env.REP_CAPACITY.getByName(decision.repId!).holding([lead.id])).toEqual([lead.id]);
+    // The failed check made this isolate read the team's events again.
+    expect(await teamHasEvents(env.DB, "demo")).toBe(true);
+  });
+
+  it("proves the assumption in the write: the check fails its batch exactly when the lead or its account has events", async () => {
+    const db = getDb(env.DB);
+    const since = Date.now() - 90 * DAY;
+    const check = (email: string, domains: string[]) => db.batch([db.insert(assumptionChecks).select(sql`SELECT NULL WHERE 0`), noEventsCheck(db, { teamId: "demo", email, since }, domains)]);
+    await insertEvents(db, [
+      { teamId: "demo", id: "chk-email", subjectType: "email", subject: "has@one.example", domain: "one.example", type: "page_view", occurredAt: Date.now() - DAY, properties: {}, source: "segment", ingestedAt: Date.now(), ingestedBy: "test" },
+      { teamId: "demo", id: "chk-domain", subjectType: "domain", subject: "two.example", domain: "two.example", type: "page_view", occurredAt: Date.now() - DAY, properties: {}, source: "segment", ingestedAt: Date.now(), ingestedBy: "test" },
+      { teamId: "other", id: "chk-other", subjectType: "email", subject: "none@three.example", domain: "three.example", type: "page_view", occurredAt: Date.now() - DAY, properties: {}, source: "segment", ingestedAt: Date.now(), ingestedBy: "test" },
+    ]);
+    await expect(check("none@three.example", ["three.example"])).resolves.toBeDefined();
+    for (const [email, domains] of [["has@one.example", []], ["x@eu.two.example", ["eu.two.example", "two.example"]]] as const) {
+      const err = await check(email, [...domains]).then(() => null, (e: unknown) => e);
+      expect(isFailedNoEventsCheck(err), String(err)).toBe(true);
+    }
+    expect((await env.DB.prepare("SELECT COUNT(*) AS n FROM assumption_checks").first<{ n: number }>())!.n).toBe(0);
   });
 });

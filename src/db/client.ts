@@ -20,12 +20,3 @@ const BOOKMARK = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,64}){1,7}$/i;
 export function bookmarkOf(value: string | undefined | null): string | null {
   return value && value.length <= 256 && BOOKMARK.test(value) ? value : null;
 }
-
-/**
- * drizzle over a D1 session for reads that may go to the nearest read replica instead of the primary
- * (Sessions API): as fresh as `bookmark` when a client sends the one a write of its answered, else whatever
- * the replica has. For reads on the lead path; writes go through `getDb`.
- */
-export function getReadDb(d1: D1Database, bookmark?: string | null) {
-  return drizzle(d1.withSession(bookmark ?? "first-unconstrained") as unknown as D1Database);
-}

@@ -55,3 +55,12 @@ export const reviewHolds = sqliteTable(
   },
   (t) => [index("review_holds_status_idx").on(t.teamId, t.status, t.createdAt)],
 );
+
+/**
+ * Never holds a row. A lead decided on an assumption about D1 it did not read (that it has no signal events,
+ * see src/signals/team-events.ts) writes `INSERT … SELECT NULL WHERE <the assumption is false>` here in its
+ * batch: if the assumption is wrong the NOT NULL constraint fails the whole batch, so nothing decided on it lands.
+ */
+export const assumptionChecks = sqliteTable("assumption_checks", {
+  leadHasNoSignalEvents: integer("lead_has_no_signal_events").notNull(),
+});

@@ -7,6 +7,7 @@ import { reps, teams } from "../db/schema.ts";
 import { insertEvents, sameEvent, storedEvents, type NewSignalEvent } from "../db/signals.ts";
 import { accountKeys } from "../signals/load-signals.ts";
 import { requireScope } from "../lib/auth.ts";
+import { forgetTeamEvents } from "../signals/team-events.ts";
 import { ApiError } from "../lib/errors.ts";
 import { parseOrThrow, readJson } from "../lib/validate.ts";
 import { EventsBody } from "../schemas/events.ts";
@@ -87,6 +88,9 @@ export const eventsApi = apiApp().openapi(ingest, async (c) => {
     ingestedBy: token.id,
   }));
   const stored = await insertEvents(db, rows);
+  // This isolate's leads of the team read their events from now on (other isolates' within TEAM_EVENTS_TTL_MS;
+  // until then their writes' noEventsCheck catches a lead that has some).
+  if (stored.size > 0) forgetTeamEvents(teamId);
   // An id the team used before (or twice in this batch) is stored once: a retry with the same event is a
   // duplicate, another event under that id a conflict. Other teams' ids never clash (the key is team + id).
   const earlier = await storedEvents(db, teamId, rows.filter((r) => !stored.has(r.id)).map((r) => r.id));

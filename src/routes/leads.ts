@@ -21,10 +21,11 @@ import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
 import { afterCommit, afterRefusal, askRep, commitDecision, lineageWrite, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
-import { loadDecisionContext, type DecisionContext } from "../routing/decision-context.ts";
+import { loadDecisionContext, type DecisionContext, type LoadedContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 import { LeadAnswer } from "../schemas/responses.ts";
 import type { Reason } from "../scoring/score.ts";
+import { forgetTeamEvents, isFailedNoEventsCheck } from "../signals/team-events.ts";
 import { enqueueDecisionEvent } from "../webhooks/emit.ts";
 
 type Ctx = Context<AppEnv>;
@@ -192,25 +193,28 @@ export const leads = apiApp(
     let failure: unknown;
     // Work that runs after the answer: stale capacity hints re-read, the webhook event.
     const background = (work: Promise<unknown>) => c.executionCtx.waitUntil(work);
+    // Signals from the nearest read replica, as fresh as the events the client's bookmark says it wrote.
+    const bookmark = bookmarkOf(c.req.header("x-d1-bookmark"));
+    const load = (skipEmptyTeams: boolean) =>
+      loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background, replica: { bookmark, skipEmptyTeams } });
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
-    const loading = suspicion ? undefined : loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, {
-          background,
-          // Signals from the nearest read replica, as fresh as the events the client's bookmark says it wrote.
-          replica: { bookmark: bookmarkOf(c.req.header("x-d1-bookmark")) },
-        }).catch((err: unknown) => err as Error);
+    const loading = suspicion ? undefined : load(true).catch((err: unknown) => err as Error);
     await withinLimits();
     // What the request committed; `factsHash` when its after-commit steps are still to run (after the try:
     // the answer is durable by then, whatever they do).
     let committed: { plan: DecisionPlan; reasons: Reason[]; factsHash: string | null } | undefined;
-    if (!suspicion) {
+
+    /**
+     * Decides the lead on a loaded context and makes the one durable write: lead, decision, lineage, idempotent
+     * answer, dedupe claim, signature and the context's checks. If the write fails, the lead's hold is freed and
+     * the error thrown (nothing of the batch landed).
+     */
+    const decideAndStore = async (loaded: LoadedContext) => {
       let held: string | null = null;
       try {
-        const loaded = await loading!;
-        if (loaded instanceof Error) throw loaded;
         const t2 = performance.now();
         const timings = { context: loaded.stages.context, score: loaded.stages.score, reserve: loaded.stages.snapshots };
         const decidedAnswer = (plan: DecisionPlan, context: DecisionContext) => json(201, { lead: { id: lead.id, status: "decided" }, decision: summarise(plan, context, timings) });
-        // The one durable write: lead, decision, lineage, idempotent answer, dedupe claim, signature.
         const store = async (context: DecisionContext, plan: DecisionPlan) => {
           const write = await lineageWrite(db, plan, context.now, { ...timings, parse: tParsed - t0 });
           // The answer kept for an Idempotency-Key rides in the batch; without a key it is built while the batch is out.
@@ -218,6 +222,7 @@ export const leads = apiApp(
           const stored = storeDecidedLead(db, { ...lead, status: "decided" }, windowMs, idem && kept ? { ...idem, status: kept.status, body: kept.text } : null, [
             ...firstDecisionStatements(db, plan.decision, write.lineage),
             ...write.extra,
+            ...loaded.checks,
             ...(signature ? [rememberSignature(db, site.id, signature)] : []),
           ]);
           const decided = kept ?? decidedAnswer(plan, context);
@@ -257,12 +262,28 @@ export const leads = apiApp(
           committed = { plan, reasons: context.score?.reasons ?? [], factsHash: written.factsHash };
           answer = written.decided;
         }
-        const stages = { parse: tParsed - t0, ...timings, commit: performance.now() - t2 };
+        // Server-Timing also names the signals read, a part of the context stage (lineage keeps stages that add up).
+        const stages = { parse: tParsed - t0, context: timings.context, signals: loaded.stages.signals, score: timings.score, reserve: timings.reserve, commit: performance.now() - t2 };
         c.header("Server-Timing", Object.entries(stages).map(([k, v]) => `${k};dur=${v.toFixed(1)}`).join(", "));
       } catch (err) {
-        // A duplicate, a used key or a failed write: nothing of the batch landed. Free the hold first.
-        failure = err;
+        // A duplicate, a used key, a failed check or a failed write: nothing of the batch landed. Free the hold.
         if (held) await releaseSlot(c.env, held, lead.id).catch(() => undefined);
+        throw err;
+      }
+    };
+
+    if (loading) {
+      try {
+        const loaded = await loading;
+        if (loaded instanceof Error) throw loaded;
+        await decideAndStore(loaded).catch(async (err: unknown) => {
+          if (!isFailedNoEventsCheck(err)) throw err;
+          // The lead has events its team was thought not to have (sent through another isolate): decide it on a read.
+          forgetTeamEvents(lead.teamId);
+          await decideAndStore(await load(false));
+        });
+      } catch (err) {
+        failure = err;
       }
     }
     if (committed) {

@@ -1,8 +1,10 @@
+import type { BatchItem } from "drizzle-orm/batch";
 import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
-import { getDb, getReadDb } from "../db/client.ts";
+import { getDb } from "../db/client.ts";
 import type { RoutingFacts } from "../db/routing-facts.ts";
-import { loadSignals } from "../signals/load-signals.ts";
+import { eventsSince, loadLeadSignals, loadSignals, signalsWithoutEvents } from "../signals/load-signals.ts";
+import { noEventsCheck, teamHasEvents } from "../signals/team-events.ts";
 import { newId } from "../lib/hashing.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
 import type { LoadedModel } from "../scoring/model-store.ts";
@@ -10,8 +12,9 @@ import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
 import { availabilityOf } from "./availability.ts";
+import { accountDomainCandidates } from "./domains.ts";
 import { liveModelsForLead, policyForLead, runningForLead } from "./experiment-arm.ts";
-import { cachedRoutingFacts } from "./facts-cache.ts";
+import { cachedAccountContexts, cachedRoutingFacts } from "./facts-cache.ts";
 import { rulesOnlyReason } from "./rules-only.ts";
 import { skewGuardReason } from "./skew-guard.ts";
 import { planRoute, repFacts, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
@@ -70,12 +73,17 @@ export type ContextOptions = {
   /**
    * Read the lead's signals from the nearest D1 read replica (Sessions API), as fresh as this bookmark when
    * given (`null`: whatever the replica has). Absent: from the primary (replay, the cron, reports).
+   * `skipEmptyTeams`: a lead of a team with no events (this isolate's view) is decided without reading them,
+   * and `checks` proves it in the write (the live path; not with a bookmark, whose client just wrote events).
    */
-  replica?: { bookmark: string | null };
+  replica?: { bookmark: string | null; skipEmptyTeams?: boolean };
 };
 
-/** A loaded context, with what only the live path needs: each rep's caps for reserving. */
-export type LoadedContext = { context: DecisionContext; caps: Map<string, RepCaps>; stages: { context: number; score: number; snapshots: number } };
+/**
+ * A loaded context, with what only the live path needs: each rep's caps for reserving, and `checks`, statements
+ * its write must carry to prove what the context assumed instead of reading (they fail the batch if wrong).
+ */
+export type LoadedContext = { context: DecisionContext; caps: Map<string, RepCaps>; checks: BatchItem<"sqlite">[]; stages: { context: number; signals: number; score: number; snapshots: number } };
 
 async function scoreOrError(model: LoadedModel | undefined, input: unknown): Promise<Score | string> {
   if (!model) return "no model";
@@ -108,18 +116,34 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   const specs = [models.active, models.shadow].flatMap((m) => m?.manifest.features ?? []);
   let signals: Signals | null = null;
   let signalError: string | null = null;
+  const checks: BatchItem<"sqlite">[] = [];
+  const tSignals = performance.now();
   if (usesSignals(specs)) {
     try {
-      const subject = [{ leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf }];
-      const read = (from: typeof db) => loadSignals(from, lead.teamId, subject);
-      // A bookmark D1 refuses (a client's) costs a second read, unconstrained, never the model.
+      const subject = { leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf };
+      // The team's accounts come from its cached facts when it has few enough; then one statement reads the events.
+      const accounts = options.facts ? null : await cachedAccountContexts(env, lead.teamId);
+      const read = async (from: D1Database | D1DatabaseSession) =>
+        accounts ? loadLeadSignals(from, subject, accounts) : (await loadSignals(getDb(from as D1Database), lead.teamId, [subject])).get(lead.id)!;
       const replica = options.replica;
-      const found = replica ? await read(getReadDb(env.DB, replica.bookmark)).catch((err: unknown) => (replica.bookmark ? read(getReadDb(env.DB)) : Promise.reject(err))) : await read(db);
-      signals = found.get(lead.id)!;
+      if (replica) {
+        const session = env.DB.withSession(replica.bookmark ?? "first-unconstrained");
+        if (replica.skipEmptyTeams && !replica.bookmark && accounts && !(await teamHasEvents(session, lead.teamId))) {
+          // A team with no events: no read; the write proves the lead has none (see ../signals/team-events.ts).
+          signals = signalsWithoutEvents(subject, accounts);
+          checks.push(noEventsCheck(db, { teamId: lead.teamId, email: lead.email, since: eventsSince(asOf) }, accountDomainCandidates(lead.email)));
+        } else {
+          // A bookmark D1 refuses (a client's) costs a second read, unconstrained, never the model.
+          signals = await read(session).catch((err: unknown) => (replica.bookmark ? read(env.DB.withSession("first-unconstrained")) : Promise.reject(err)));
+        }
+      } else {
+        signals = await read(env.DB);
+      }
     } catch (err) {
       signalError = `signals unavailable: ${String(err)}`;
     }
   }
+  const signalsMs = performance.now() - tSignals;
   const input = featureInput(lead.payload, signals);
   // A drift alert under a `rule_only` guard keeps the model out of routing (it still scores in shadow).
   const driftGuard = await driftGuardReason(env, policy, models.active);
@@ -166,7 +190,8 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   return {
     context: { ...context, snapshots },
     caps: new Map(facts.reps.map((r) => [r.id, capsOf(r)])),
-    stages: { context: t1 - t0, score: t2 - t1, snapshots: performance.now() - t2 },
+    checks,
+    stages: { context: t1 - t0, signals: signalsMs, score: t2 - t1, snapshots: performance.now() - t2 },
   };
 }
 

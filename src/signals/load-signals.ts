@@ -37,7 +37,7 @@ export async function accountKeys(db: Db, teamId: string, emails: readonly strin
 }
 
 /** The most specific known account among an email's candidate domains, else its own domain (null: free-mail). */
-const keyOf = (candidates: readonly string[], rows: ReadonlyMap<string, AccountRow>): string | null => candidates.find((d) => rows.has(d)) ?? candidates[0] ?? null;
+const keyOf = (candidates: readonly string[], rows: ReadonlyMap<string, unknown>): string | null => candidates.find((d) => rows.has(d)) ?? candidates[0] ?? null;
 
 const asSignalEvent = (r: SignalEventRow): SignalEvent => ({ id: r.id, type: r.type, occurredAt: r.occurredAt, ingestedAt: r.ingestedAt, properties: r.properties });
 
@@ -54,29 +54,12 @@ const contextOf = (a: AccountRow): AccountContext => ({
 /** A lead whose signals to compute, at a point in time. */
 export type SignalSubject = { leadId: string; teamId: string; email: string; receivedAt: number; asOf: number };
 
-/**
- * Signals for many leads of one team in a handful of queries (the training export pages up to 1,000
- * leads): the accounts, the leads' own events and their accounts' events, then the pure aggregates.
- */
-export async function loadSignals(db: Db, teamId: string, subjects: readonly SignalSubject[]): Promise<Map<string, Signals>> {
-  const out = new Map<string, Signals>();
-  if (subjects.length === 0) return out;
-  const since = Math.min(...subjects.map((s) => s.asOf)) - LOOKBACK_DAYS * 86_400_000;
-  const candidates = subjects.map((s) => accountDomainCandidates(s.email));
-  const emails = [...new Set(subjects.map((s) => s.email))];
-  // Every domain an email's account could be keyed by: the accounts and the domains' events are read in one
-  // batch with the emails' events (one round trip on the lead path), and only the chosen key's events are used.
-  const domains = [...new Set(candidates.flat())];
-  const [emailParts, domainParts] = [chunks(emails), chunks(domains)];
-  const events = (column: typeof signalEvents.subject | typeof signalEvents.domain, part: string[]) =>
-    db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(column, part), gt(signalEvents.occurredAt, since)));
-  const reads = [...domainParts.map((part) => accountsIn(db, teamId, part)), ...emailParts.map((part) => events(signalEvents.subject, part)), ...domainParts.map((part) => events(signalEvents.domain, part))];
-  const results = (await db.batch(reads as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const rows = new Map((results.slice(0, domainParts.length).flat() as AccountRow[]).map((a) => [a.domain, a]));
-  const byEmail = results.slice(domainParts.length, domainParts.length + emailParts.length) as SignalEventRow[][];
-  const byDomain = results.slice(domainParts.length + emailParts.length) as SignalEventRow[][];
-  const keys = candidates.map((c) => keyOf(c, rows));
-  const group = (list: SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
+/** The rows a set of subjects' signals are computed from. */
+type SignalRows = { accounts: ReadonlyMap<string, AccountContext>; byEmail: readonly SignalEventRow[]; byDomain: readonly SignalEventRow[] };
+
+/** Each subject's signals from the rows read for them: the pure aggregates (./aggregates.ts) of its own events and its account's. */
+function signalsFrom(subjects: readonly SignalSubject[], candidates: readonly string[][], rows: SignalRows): Map<string, Signals> {
+  const group = (list: readonly SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
     const m = new Map<string, SignalEvent[]>();
     for (const r of list) {
       const k = key(r);
@@ -87,18 +70,18 @@ export async function loadSignals(db: Db, teamId: string, subjects: readonly Sig
     }
     return m;
   };
-  const leadEvents = group(byEmail.flat().filter((r) => r.subjectType === "email"), (r) => r.subject);
-  const accountEvents = group(byDomain.flat(), (r) => r.domain);
+  const leadEvents = group(rows.byEmail.filter((r) => r.subjectType === "email"), (r) => r.subject);
+  const accountEvents = group(rows.byDomain, (r) => r.domain);
+  const out = new Map<string, Signals>();
   subjects.forEach((s, i) => {
-    const key = keys[i] ?? null;
-    const row = key ? rows.get(key) : undefined;
+    const key = keyOf(candidates[i]!, rows.accounts);
     out.set(
       s.leadId,
       computeSignals({
         leadEvents: leadEvents.get(s.email) ?? [],
         accountEvents: key ? (accountEvents.get(key) ?? []) : [],
         accountDomain: key,
-        account: row ? contextOf(row) : null,
+        account: key ? (rows.accounts.get(key) ?? null) : null,
         leadReceivedAt: s.receivedAt,
         asOf: s.asOf,
       }),
@@ -106,3 +89,60 @@ export async function loadSignals(db: Db, teamId: string, subjects: readonly Sig
   });
   return out;
 }
+
+/**
+ * Signals for many leads of one team in a handful of queries (replay; the training export pages up to 1,000
+ * leads): the accounts, the leads' own events and their accounts' events, then the pure aggregates.
+ */
+export async function loadSignals(db: Db, teamId: string, subjects: readonly SignalSubject[]): Promise<Map<string, Signals>> {
+  if (subjects.length === 0) return new Map();
+  const since = Math.min(...subjects.map((s) => s.asOf)) - LOOKBACK_DAYS * 86_400_000;
+  const candidates = subjects.map((s) => accountDomainCandidates(s.email));
+  const emails = [...new Set(subjects.map((s) => s.email))];
+  // Every domain an email's account could be keyed by: the accounts and the domains' events are read in one
+  // batch with the emails' events (one round trip), and only the chosen key's events are used.
+  const domains = [...new Set(candidates.flat())];
+  const [emailParts, domainParts] = [chunks(emails), chunks(domains)];
+  const events = (column: typeof signalEvents.subject | typeof signalEvents.domain, part: string[]) =>
+    db.select().from(signalEvents).where(and(eq(signalEvents.teamId, teamId), inArray(column, part), gt(signalEvents.occurredAt, since)));
+  const reads = [...domainParts.map((part) => accountsIn(db, teamId, part)), ...emailParts.map((part) => events(signalEvents.subject, part)), ...domainParts.map((part) => events(signalEvents.domain, part))];
+  const results = (await db.batch(reads as unknown as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  const accountRows = results.slice(0, domainParts.length).flat() as AccountRow[];
+  return signalsFrom(subjects, candidates, {
+    accounts: new Map(accountRows.map((a) => [a.domain, contextOf(a)])),
+    byEmail: results.slice(domainParts.length, domainParts.length + emailParts.length).flat() as SignalEventRow[],
+    byDomain: results.slice(domainParts.length + emailParts.length).flat() as SignalEventRow[],
+  });
+}
+
+/** The columns of signal_events the aggregates read, as the lead's one statement selects them (after `via`). */
+const EVENT_COLUMNS = "id, type, occurred_at, ingested_at, properties, subject, subject_type, domain";
+type EventTuple = [via: 0 | 1, id: string, type: string, occurredAt: number, ingestedAt: number, properties: string, subject: string, subjectType: "email" | "domain", domain: string | null];
+
+/**
+ * One lead's signals in one statement, for the lead path: its own events and its account domains' events
+ * (UNION ALL, each part on its index), with the team's accounts already known (the isolate's routing facts).
+ * The same aggregates as loadSignals; `d1` may be a read-replica session (Sessions API).
+ */
+export async function loadLeadSignals(d1: Pick<D1Database, "prepare">, subject: SignalSubject, accounts: ReadonlyMap<string, AccountContext>): Promise<Signals> {
+  const since = eventsSince(subject.asOf);
+  const candidates = accountDomainCandidates(subject.email);
+  let query = `SELECT 0, ${EVENT_COLUMNS} FROM signal_events WHERE team_id = ?1 AND subject = ?2 AND subject_type = 'email' AND occurred_at > ?3`;
+  if (candidates.length > 0) query += ` UNION ALL SELECT 1, ${EVENT_COLUMNS} FROM signal_events WHERE team_id = ?1 AND domain IN (${candidates.map((_, i) => `?${i + 4}`).join(", ")}) AND occurred_at > ?3`;
+  const tuples = await d1.prepare(query).bind(subject.teamId, subject.email, since, ...candidates).raw<EventTuple>();
+  const byEmail: SignalEventRow[] = [];
+  const byDomain: SignalEventRow[] = [];
+  for (const [via, id, type, occurredAt, ingestedAt, properties, subj, subjectType, domain] of tuples) {
+    const row = { id, type, occurredAt, ingestedAt, properties: JSON.parse(properties) as SignalEventRow["properties"], subject: subj, subjectType, domain } as SignalEventRow;
+    (via === 0 ? byEmail : byDomain).push(row);
+  }
+  return signalsFrom([subject], [candidates], { accounts, byEmail, byDomain }).get(subject.leadId)!;
+}
+
+/** A lead's signals when it has no events (its account's context aside): what loadLeadSignals gives for it. */
+export function signalsWithoutEvents(subject: SignalSubject, accounts: ReadonlyMap<string, AccountContext>): Signals {
+  return signalsFrom([subject], [accountDomainCandidates(subject.email)], { accounts, byEmail: [], byDomain: [] }).get(subject.leadId)!;
+}
+
+/** Where a lead's events are read from: occurred after this (its point in time less the lookback). */
+export const eventsSince = (asOf: number) => asOf - LOOKBACK_DAYS * 86_400_000;
