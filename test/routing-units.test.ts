@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CapacitySnapshot } from "../src/capacity/rep-capacity.ts";
-import { availabilityOf, isWorking } from "../src/routing/availability.ts";
+import { localDay } from "../src/lib/time.ts";
+import { availabilityOf, isWorking, localClock } from "../src/routing/availability.ts";
 import { accountDomainCandidates, normaliseDomain } from "../src/routing/domains.ts";
 import { planRoute, type RepFacts } from "../src/routing/plan.ts";
 import { DEFAULT_POLICY } from "../src/routing/policy.ts";
@@ -129,5 +130,28 @@ describe("planRoute properties", () => {
         expect(b).toEqual(a);
       }),
     );
+  });
+});
+
+describe("a rep's local day and clock", () => {
+  it("are the zone's calendar day, weekday and minute at every moment around local midnight and DST changes, asked over and over (memoized per minute)", () => {
+    const zones = ["UTC", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns"];
+    // Around the UTC instants of local midnights and DST changes of 2026 (every 20 s over 4 minutes each side).
+    const anchors = ["2026-03-08T05:00:00Z", "2026-03-08T07:00:00Z", "2026-04-04T15:00:00Z", "2026-04-04T13:30:00Z", "2026-09-26T11:15:00Z", "2026-11-01T06:00:00Z", "2026-12-31T18:30:00Z", "2026-12-31T18:15:00Z", "2026-11-01T03:30:00Z", "2026-06-01T00:00:00Z"];
+    for (const zone of zones) {
+      const fresh = new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" });
+      const clock = new Intl.DateTimeFormat("en-US", { timeZone: zone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+      const freshClock = (t: number) => {
+        const p = Object.fromEntries(clock.formatToParts(t).map((x) => [x.type, x.value]));
+        return { weekday: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].indexOf(p.weekday!) + 1, minute: Number(p.hour) * 60 + Number(p.minute) };
+      };
+      for (const anchor of anchors) {
+        for (let t = Date.parse(anchor) - 240_000; t <= Date.parse(anchor) + 240_000; t += 20_000) {
+          expect(localDay(t, zone), `${zone} ${new Date(t).toISOString()}`).toBe(fresh.format(t));
+          expect(localDay(t, zone)).toBe(fresh.format(t));
+          expect(localClock(t, zone), `${zone} ${new Date(t).toISOString()}`).toEqual(freshClock(t));
+        }
+      }
+    }
   });
 });

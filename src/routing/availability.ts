@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { perZoneMinute } from "../lib/time.ts";
 
 /** Weekly working hours in the rep's own timezone. */
 export const WorkingHoursSchema = z.object({
@@ -13,15 +14,15 @@ const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
 /** Weekday and minute of the day at `epochMs` in an IANA timezone (Intl applies DST). */
-export function localClock(epochMs: number, timezone: string): { weekday: number; minute: number } {
+export const localClock = perZoneMinute((epochMs, timezone): { weekday: number; minute: number } => {
   let fmt = formats.get(timezone);
   if (!fmt) {
     fmt = new Intl.DateTimeFormat("en-US", { timeZone: timezone, weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
     formats.set(timezone, fmt);
   }
   const parts = Object.fromEntries(fmt.formatToParts(epochMs).map((p) => [p.type, p.value]));
-  return { weekday: WEEKDAYS[parts.weekday!]!, minute: Number(parts.hour) * 60 + Number(parts.minute) };
-}
+  return Object.freeze({ weekday: WEEKDAYS[parts.weekday!]!, minute: Number(parts.hour) * 60 + Number(parts.minute) });
+});
 
 const toMinute = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3));
 
