@@ -200,9 +200,9 @@ export const leads = apiApp(
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : load(true).catch((err: unknown) => err as Error);
     await withinLimits();
-    // What the request committed; `factsHash` when its after-commit steps are still to run (after the try:
-    // the answer is durable by then, whatever they do).
-    let committed: { plan: DecisionPlan; reasons: Reason[]; factsHash: string | null } | undefined;
+    // What the request committed, and whether its after-commit steps ran already (commitDecision runs them);
+    // else they run after the try (the answer is durable by then, whatever they do).
+    let committed: ({ plan: DecisionPlan; reasons: Reason[] } & ({ noted: true } | { noted: false; factsHash: string })) | undefined;
 
     /**
      * Decides the lead on a loaded context and makes the one durable write: lead, decision, lineage, idempotent
@@ -239,7 +239,7 @@ export const leads = apiApp(
           if (written.status === "rejected") throw written.reason;
           answer = written.value.decided;
           if (!guess.ask || attempt?.result === "reserved") {
-            committed = { plan: guess.plan, reasons: guess.context.score?.reasons ?? [], factsHash: written.value.factsHash };
+            committed = { plan: guess.plan, reasons: guess.context.score?.reasons ?? [], noted: false, factsHash: written.value.factsHash };
           } else {
             // The rep refused (it filled since its snapshot) or failed while its decision was written. The lead
             // is stored; decide again without that rep and supersede the written decision (and the answer kept
@@ -249,7 +249,7 @@ export const leads = apiApp(
               const decided = decidedAnswer(retry.plan, retry.context);
               const kept = idem ? [completeKey(db, idem.siteId, idem.key, decided.status, decided.text)] : [];
               await commitDecision(c.env, db, retry.context, retry.plan, { ...timings, parse: tParsed - t0 }, kept);
-              committed = { plan: retry.plan, reasons: retry.context.score?.reasons ?? [], factsHash: null };
+              committed = { plan: retry.plan, reasons: retry.context.score?.reasons ?? [], noted: true };
               answer = decided;
             } catch (err) {
               console.error("re-deciding after a refused reservation failed; the rep's object returns the lead to pending", lead.id, err);
@@ -259,7 +259,7 @@ export const leads = apiApp(
           const { context, plan } = await reserveForPlan(c.env, loaded.context, loaded.caps);
           held = plan.repId;
           const written = await store(context, plan);
-          committed = { plan, reasons: context.score?.reasons ?? [], factsHash: written.factsHash };
+          committed = { plan, reasons: context.score?.reasons ?? [], noted: false, factsHash: written.factsHash };
           answer = written.decided;
         }
         // Server-Timing also names the signals read, a part of the context stage (lineage keeps stages that add up).
@@ -287,8 +287,7 @@ export const leads = apiApp(
       }
     }
     if (committed) {
-      // commitDecision ran its own after-commit steps (factsHash null).
-      if (committed.factsHash !== null) afterCommit(committed.plan, committed.factsHash);
+      if (!committed.noted) afterCommit(committed.plan, committed.factsHash);
       // Its webhook event goes out after the answer too (a lost send costs a notification, not the lead).
       void enqueueDecisionEvent(c.env, lead, committed.plan.decision, committed.reasons, { waitUntil: background });
     }

@@ -54,6 +54,9 @@ const contextOf = (a: AccountRow): AccountContext => ({
 /** A lead whose signals to compute, at a point in time. */
 export type SignalSubject = { leadId: string; teamId: string; email: string; receivedAt: number; asOf: number };
 
+/** Where a lead's events are read from: occurred after this (its point in time less the lookback). */
+export const eventsSince = (asOf: number) => asOf - LOOKBACK_DAYS * 86_400_000;
+
 /** The rows a set of subjects' signals are computed from. */
 type SignalRows = { accounts: ReadonlyMap<string, AccountContext>; byEmail: readonly SignalEventRow[]; byDomain: readonly SignalEventRow[] };
 
@@ -96,7 +99,7 @@ function signalsFrom(subjects: readonly SignalSubject[], candidates: readonly st
  */
 export async function loadSignals(db: Db, teamId: string, subjects: readonly SignalSubject[]): Promise<Map<string, Signals>> {
   if (subjects.length === 0) return new Map();
-  const since = Math.min(...subjects.map((s) => s.asOf)) - LOOKBACK_DAYS * 86_400_000;
+  const since = eventsSince(Math.min(...subjects.map((s) => s.asOf)));
   const candidates = subjects.map((s) => accountDomainCandidates(s.email));
   const emails = [...new Set(subjects.map((s) => s.email))];
   // Every domain an email's account could be keyed by: the accounts and the domains' events are read in one
@@ -143,6 +146,3 @@ export async function loadLeadSignals(d1: Pick<D1Database, "prepare">, subject: 
 export function signalsWithoutEvents(subject: SignalSubject, accounts: ReadonlyMap<string, AccountContext>): Signals {
   return signalsFrom([subject], [accountDomainCandidates(subject.email)], { accounts, byEmail: [], byDomain: [] }).get(subject.leadId)!;
 }
-
-/** Where a lead's events are read from: occurred after this (its point in time less the lookback). */
-export const eventsSince = (asOf: number) => asOf - LOOKBACK_DAYS * 86_400_000;
