@@ -119,7 +119,7 @@ const leadResults: PostResult[] = [];
 const floorResults: PostResult[] = [];
 const callsResults: PostResult[] = [];
 let first: PostResult;
-let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number };
+let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number; outboxCallsMs: number; leadCallsMs: number };
 try {
   for (let i = 0; i < 50; i++) {
     await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
@@ -178,6 +178,7 @@ for (const name of stageNames) {
 console.log(`\n| one call of each kind the lead path makes, in sequence (${hops.n} each, inside the runtime) | ms |\n|---|---|`);
 console.log(`| Rate Limiting check | ${hops.rateLimitMs.toFixed(2)} |\n| D1 insert (the floor's one call) | ${hops.d1InsertMs.toFixed(2)} |`);
 console.log(`| D1 batch of three inserts (the lead, its decision, its lineage) | ${hops.d1BatchMs.toFixed(2)} |\n| Durable Object RPC with one SQLite write (the reservation) | ${hops.durableObjectMs.toFixed(2)} |`);
+console.log(`| the lead path's calls (rate limit, reservation, batch of three), in sequence | ${hops.leadCallsMs.toFixed(2)} |\n| design (b)'s calls: rate limit, then one Durable Object call storing reservation, lead, decision and lineage | ${hops.outboxCallsMs.toFixed(2)} |`);
 console.log(`\n| batched inside workerd (${batched.n} leads) | µs per lead |\n|---|---|`);
 console.log(`| features | ${batched.featuresUsPerLead.toFixed(1)} |\n| ORT inference (one run per lead) | ${batched.inferenceUsPerLead.toFixed(1)} |`);
 console.log(`\nORT in a fresh isolate: first session ${fmt(batched.firstSessionMs)} ms (WASM runtime and model), a second one ${fmt(batched.sessionCreateMs)} ms (the model alone)`);

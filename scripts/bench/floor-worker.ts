@@ -19,6 +19,17 @@ export class Counter extends DurableObject {
     this.ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS c (k INTEGER PRIMARY KEY, n INTEGER NOT NULL)");
     return this.ctx.storage.sql.exec<{ n: number }>("INSERT INTO c (k, n) VALUES (1, 1) ON CONFLICT (k) DO UPDATE SET n = n + 1 RETURNING n").one().n;
   }
+
+  /**
+   * What a rep's object would do per lead if it committed the lead itself (design (b) of the lead-path issue):
+   * the reservation and the lead, its decision and its lineage in an outbox, one transaction of its storage.
+   */
+  commit(id: string, body: string): number {
+    const sql = this.ctx.storage.sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL)");
+    for (const [kind, text] of [["lead", body], ["decision", id], ["lineage", body]]) sql.exec("INSERT INTO outbox (id, kind, body) VALUES (?, ?, ?)", `${id}:${kind}`, kind, text);
+    return this.bump();
+  }
 }
 
 let ready: Promise<unknown> | undefined;
@@ -47,6 +58,14 @@ export default {
         d1InsertMs: await timed(n, (i) => insert(i).run()),
         d1BatchMs: await timed(n, (i) => env.DB.batch([insert(i), insert(i), insert(i)])),
         durableObjectMs: await timed(n, () => counter.bump()),
+        // Design (b)'s calls alone: the rate limit, then one call to the rep's object committing everything.
+        outboxCallsMs: await timed(n, async (i) => (await env.LIMITER.limit({ key: `k${i % 8}` }), counter.commit(crypto.randomUUID(), `hop ${i}`))),
+        // The lead path's calls alone, as /calls makes them in sequence.
+        leadCallsMs: await timed(n, async (i) => {
+          await env.LIMITER.limit({ key: `k${i % 8}` });
+          await counter.bump();
+          await env.DB.batch([insert(i), insert(i), insert(i)]);
+        }),
       });
     }
     if (request.method !== "POST") return Response.json({ status: "ok" });
