@@ -12,6 +12,7 @@ import { getActivePolicy } from "./routing/policy-store.ts";
 import { releaseSlot } from "./capacity/capacity-client.ts";
 import { reconcileAssignments } from "./capacity/reconcile.ts";
 import { publishAlertChanges } from "./webhooks/alert-events.ts";
+import { requeueStuckDeliveries } from "./webhooks/sweep.ts";
 
 /** Leads younger than this are still in their first request's hands. */
 const RETRY_AFTER_MS = 30_000;
@@ -105,6 +106,8 @@ export const scheduled: ExportedHandlerScheduledHandler<Env> = async (_controlle
   ctx.waitUntil(forgetOldSignatures(getDb(env.DB)).catch((err) => console.error("forgetting old signatures failed", err)));
   // Alerts opened or resolved since the last run go out to webhook subscribers.
   ctx.waitUntil(publishAlertChanges(env).catch((err) => console.error("alert webhooks failed", err)));
+  // Deliveries whose queue message was lost are queued again.
+  ctx.waitUntil(requeueStuckDeliveries(env).catch((err) => console.error("sweeping webhook deliveries failed", err)));
   // Monitoring (drift, calibration, operations) runs beside the routing chores, not after them.
   ctx.waitUntil(
     runMonitoring(env).catch((err) => {

@@ -13,6 +13,7 @@ import { backoffSeconds } from "../src/webhooks/deliver.ts";
 import type { WebhookMessage } from "../src/webhooks/emit.ts";
 import type { WebhookEvent } from "../src/webhooks/events.ts";
 import { fanOut } from "../src/webhooks/fan-out.ts";
+import { requeueStuckDeliveries, stuckAfterMs } from "../src/webhooks/sweep.ts";
 import { modelVariant, uploadModel } from "./governance-helpers.ts";
 import { call, HOT_LEAD, uniqueEmail, type ErrorJson } from "./helpers.ts";
 import { TOKENS } from "./setup.ts";
@@ -290,6 +291,33 @@ describe("webhook consumer", () => {
     expect(await fanOut(q.env, [e], r.fetcher, true)).toEqual({ deliveries: 0, delivered: 0 });
     const [row] = await getDb(env.DB).select().from(webhookDeliveries);
     expect([row!.status, r.posts.length, q.sent]).toEqual(["retrying", 1, [{ kind: "delivery", deliveryId: row!.id }]]);
+  });
+
+  it("queues again, from the cron's sweep, only unsettled deliveries idle past twice the longest backoff, and each once per wait", async () => {
+    const stuck = await oneDelivery({}, 500);
+    const fresh = await oneDelivery({ url: "https://hooks.example.com/fresh" }, 500);
+    const done = await oneDelivery({ url: "https://hooks.example.com/done" }, 200);
+    const pending = await oneDelivery({ url: "https://hooks.example.com/pending" }, 500);
+    const idleSince = Date.now() - stuckAfterMs(env) - 1_000;
+    const db = getDb(env.DB);
+    await db.update(webhookDeliveries).set({ updatedAt: idleSince }).where(eq(webhookDeliveries.id, stuck.id));
+    await db.update(webhookDeliveries).set({ updatedAt: idleSince }).where(eq(webhookDeliveries.id, done.id));
+    await db.update(webhookDeliveries).set({ status: "pending", updatedAt: idleSince - 1 }).where(eq(webhookDeliveries.id, pending.id));
+    const freshBefore = (await deliveryRow(fresh.id))!.updatedAt;
+    const q = capturingQueue();
+    expect(await requeueStuckDeliveries(q.env)).toBe(2);
+    // Oldest first; the fresh retrying one and the delivered one stay as they are.
+    expect(q.sent).toEqual([pending.id, stuck.id].map((id) => ({ kind: "delivery", deliveryId: id })));
+    expect((await deliveryRow(fresh.id))!.updatedAt).toBe(freshBefore);
+    // Touched: the next run does not send them again (until they sit idle that long once more).
+    expect(await requeueStuckDeliveries(q.env)).toBe(0);
+    const unsettled = (await db.select().from(webhookDeliveries)).filter((d) => d.status === "pending" || d.status === "retrying");
+    expect(unsettled.length).toBeGreaterThan(2);
+    expect(await requeueStuckDeliveries(q.env, Date.now() + stuckAfterMs(env) + 1_000)).toBe(unsettled.length);
+    // The queued message delivers it as any retry does.
+    const r = receiver(200);
+    await consume(WEBHOOK_QUEUE, [retryMessage(stuck.id)], q.env, r.fetcher);
+    expect((await deliveryRow(stuck.id))!.status).toBe("delivered");
   });
 
   it("posts the generic JSON shape with the delivery id, event and rep name, and acks the event on 2xx", async () => {

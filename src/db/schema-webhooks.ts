@@ -55,7 +55,11 @@ export const webhookDeliveries = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     deliveredAt: integer("delivered_at"),
   },
-  (t) => [index("webhook_deliveries_subscription_idx").on(t.subscriptionId, t.createdAt)],
+  (t) => [
+    index("webhook_deliveries_subscription_idx").on(t.subscriptionId, t.createdAt),
+    // The cron's sweep for deliveries whose queue message was lost (src/webhooks/sweep.ts).
+    index("webhook_deliveries_status_idx").on(t.status, t.updatedAt),
+  ],
 );
 
 /** Every POST tried: its answer (status code) or the error (timeout, refused connection). */
