@@ -8,9 +8,10 @@
  * router and of the floors waits that long first (src/lib/bench-delay.ts); the bench then starts the
  * router itself with those delays. The floor workers listen on the router's port + 1 and + 2. Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
- * With `--events` the bench's team is one that sends signal events (one per second lead's email, posted
- * first), so every lead reads its events before scoring; without, a team that sends none (no read).
  * the runtime's peak memory and the upload size. Loopback only; prints markdown tables.
+ * With `--events` the bench's team is one that sends signal events (one per second lead's email, posted
+ * first; each also counts for its account domain, so most leads have some), so every lead reads its events
+ * before scoring; without, a team that sends none (no read).
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
