@@ -320,6 +320,19 @@ describe("webhook consumer", () => {
     expect((await deliveryRow(stuck.id))!.status).toBe("delivered");
   });
 
+  it("queues each stuck delivery once when sweeps run at the same time", async () => {
+    const a = await oneDelivery({}, 500);
+    const b = await oneDelivery({ url: "https://hooks.example.com/b" }, 500);
+    const db = getDb(env.DB);
+    await db.update(webhookDeliveries).set({ updatedAt: Date.now() - stuckAfterMs(env) - 1_000 });
+    const stuck = (await db.select().from(webhookDeliveries)).filter((d) => d.status === "retrying").map((d) => d.id);
+    expect(stuck).toEqual(expect.arrayContaining([a.id, b.id]));
+    const q = capturingQueue();
+    const counts = await Promise.all([requeueStuckDeliveries(q.env), requeueStuckDeliveries(q.env), requeueStuckDeliveries(q.env)]);
+    expect(counts.reduce((x, y) => x + y, 0)).toBe(stuck.length);
+    expect(q.sent.map((m) => (m as { deliveryId: string }).deliveryId).sort()).toEqual([...stuck].sort());
+  });
+
   it("posts the generic JSON shape with the delivery id, event and rep name, and acks the event on 2xx", async () => {
     await subscribe();
     const q = capturingQueue();
