@@ -36,6 +36,17 @@ let ready: Promise<unknown> | undefined;
 
 const insertPing = (db: D1Database, id: string, body: string) => db.prepare("INSERT INTO pings (id, body, at) VALUES (?1, ?2, ?3)").bind(id, body, Date.now());
 
+/**
+ * The lead path's calls and nothing else: the rate limit; a reservation on a rep's object; one D1 batch
+ * storing the lead, its decision and its lineage. False when limited. `POST /calls` and `/hops` both time it.
+ */
+async function leadPathCalls(env: FloorEnv, id: string, body: string): Promise<boolean> {
+  if (!(await env.LIMITER.limit({ key: "site" })).success) return false;
+  await env.COUNTER.getByName(`rep-${id.charCodeAt(0) % 10}`).bump();
+  await env.DB.batch([insertPing(env.DB, id, body), insertPing(env.DB, `${id}:decision`, id), insertPing(env.DB, `${id}:lineage`, body)]);
+  return true;
+}
+
 async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(i);
@@ -60,23 +71,15 @@ export default {
         durableObjectMs: await timed(n, () => counter.bump()),
         // Design (b)'s calls alone: the rate limit, then one call to the rep's object committing everything.
         outboxCallsMs: await timed(n, async (i) => (await env.LIMITER.limit({ key: `k${i % 8}` }), counter.commit(crypto.randomUUID(), `hop ${i}`))),
-        // The lead path's calls alone, as /calls makes them in sequence.
-        leadCallsMs: await timed(n, async (i) => {
-          await env.LIMITER.limit({ key: `k${i % 8}` });
-          await counter.bump();
-          await env.DB.batch([insert(i), insert(i), insert(i)]);
-        }),
+        // The lead path's calls alone, as /calls makes them.
+        leadCallsMs: await timed(n, (i) => leadPathCalls(env, crypto.randomUUID(), `hop ${i}`)),
       });
     }
     if (request.method !== "POST") return Response.json({ status: "ok" });
     const body = await request.text();
     const id = crypto.randomUUID();
     if (url.pathname === "/calls") {
-      // As a lead: the rate limit beside reading the body; reserve on a rep's object; one D1 batch storing
-      // the lead, its decision and its lineage.
-      if (!(await env.LIMITER.limit({ key: "site" })).success) return Response.json({ error: "limited" }, { status: 429 });
-      await env.COUNTER.getByName(`rep-${id.charCodeAt(0) % 10}`).bump();
-      await env.DB.batch([insertPing(env.DB, id, body), insertPing(env.DB, `${id}:decision`, id), insertPing(env.DB, `${id}:lineage`, body)]);
+      if (!(await leadPathCalls(env, id, body))) return Response.json({ error: "limited" }, { status: 429 });
       return Response.json({ id }, { status: 201 });
     }
     await insertPing(env.DB, id, body).run();

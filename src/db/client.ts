@@ -20,3 +20,14 @@ const BOOKMARK = /^[0-9a-f]{1,16}(?:-[0-9a-f]{1,64}){1,7}$/i;
 export function bookmarkOf(value: string | undefined | null): string | null {
   return value && value.length <= 256 && BOOKMARK.test(value) ? value : null;
 }
+
+/**
+ * True when `err` (or an error it wraps, as D1's batch errors do) says a constraint matching `pattern`
+ * failed, e.g. /UNIQUE constraint failed: signed_posts\./: how a batch that failed on purpose is told apart.
+ */
+export function failedConstraint(err: unknown, pattern: RegExp): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (pattern.test(String((e as { message?: unknown }).message ?? e))) return true;
+  }
+  return false;
+}

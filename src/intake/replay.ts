@@ -1,5 +1,5 @@
 import { lt } from "drizzle-orm";
-import type { Db } from "../db/client.ts";
+import { failedConstraint, type Db } from "../db/client.ts";
 import { signedPosts } from "../db/schema-trust.ts";
 import { ApiError } from "../lib/errors.ts";
 import { SIGNATURE_TOLERANCE_SECONDS } from "./signature.ts";
@@ -18,10 +18,7 @@ export function rememberSignature(db: Db, siteId: string, signature: string, now
 
 /** True when `err` is the batch failing on an already-seen signature. */
 export function isReplayedSignature(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (/UNIQUE constraint failed: signed_posts\./.test(String((e as { message?: unknown }).message ?? e))) return true;
-  }
-  return false;
+  return failedConstraint(err, /UNIQUE constraint failed: signed_posts\./);
 }
 
 export const replayRefused = () =>

@@ -39,7 +39,10 @@ export async function accountKeys(db: Db, teamId: string, emails: readonly strin
 /** The most specific known account among an email's candidate domains, else its own domain (null: free-mail). */
 const keyOf = (candidates: readonly string[], rows: ReadonlyMap<string, unknown>): string | null => candidates.find((d) => rows.has(d)) ?? candidates[0] ?? null;
 
-const asSignalEvent = (r: SignalEventRow): SignalEvent => ({ id: r.id, type: r.type, occurredAt: r.occurredAt, ingestedAt: r.ingestedAt, properties: r.properties });
+/** What the aggregates read of a stored event (both reads select at least this). */
+type EventRow = Pick<SignalEventRow, "id" | "type" | "occurredAt" | "ingestedAt" | "properties" | "subject" | "subjectType" | "domain">;
+
+const asSignalEvent = (r: EventRow): SignalEvent => ({ id: r.id, type: r.type, occurredAt: r.occurredAt, ingestedAt: r.ingestedAt, properties: r.properties });
 
 const contextOf = (a: AccountRow): AccountContext => ({
   domain: a.domain,
@@ -58,11 +61,11 @@ export type SignalSubject = { leadId: string; teamId: string; email: string; rec
 export const eventsSince = (asOf: number) => asOf - LOOKBACK_DAYS * 86_400_000;
 
 /** The rows a set of subjects' signals are computed from. */
-type SignalRows = { accounts: ReadonlyMap<string, AccountContext>; byEmail: readonly SignalEventRow[]; byDomain: readonly SignalEventRow[] };
+type SignalRows = { accounts: ReadonlyMap<string, AccountContext>; byEmail: readonly EventRow[]; byDomain: readonly EventRow[] };
 
 /** Each subject's signals from the rows read for them: the pure aggregates (./aggregates.ts) of its own events and its account's. */
 function signalsFrom(subjects: readonly SignalSubject[], candidates: readonly string[][], rows: SignalRows): Map<string, Signals> {
-  const group = (list: readonly SignalEventRow[], key: (r: SignalEventRow) => string | null) => {
+  const group = (list: readonly EventRow[], key: (r: EventRow) => string | null) => {
     const m = new Map<string, SignalEvent[]>();
     for (const r of list) {
       const k = key(r);
@@ -133,10 +136,10 @@ export async function loadLeadSignals(d1: Pick<D1Database, "prepare">, subject: 
   let query = `SELECT 0, ${EVENT_COLUMNS} FROM signal_events WHERE team_id = ?1 AND subject = ?2 AND subject_type = 'email' AND occurred_at > ?3`;
   if (candidates.length > 0) query += ` UNION ALL SELECT 1, ${EVENT_COLUMNS} FROM signal_events WHERE team_id = ?1 AND domain IN (${candidates.map((_, i) => `?${i + 4}`).join(", ")}) AND occurred_at > ?3`;
   const tuples = await d1.prepare(query).bind(subject.teamId, subject.email, since, ...candidates).raw<EventTuple>();
-  const byEmail: SignalEventRow[] = [];
-  const byDomain: SignalEventRow[] = [];
+  const byEmail: EventRow[] = [];
+  const byDomain: EventRow[] = [];
   for (const [via, id, type, occurredAt, ingestedAt, properties, subj, subjectType, domain] of tuples) {
-    const row = { id, type, occurredAt, ingestedAt, properties: JSON.parse(properties) as SignalEventRow["properties"], subject: subj, subjectType, domain } as SignalEventRow;
+    const row: EventRow = { id, type, occurredAt, ingestedAt, properties: JSON.parse(properties) as EventRow["properties"], subject: subj, subjectType, domain };
     (via === 0 ? byEmail : byDomain).push(row);
   }
   return signalsFrom([subject], [candidates], { accounts, byEmail, byDomain }).get(subject.leadId)!;

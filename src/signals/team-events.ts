@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import type { Db } from "../db/client.ts";
+import { failedConstraint, type Db } from "../db/client.ts";
 import { assumptionChecks } from "../db/schema-signals.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
 
@@ -37,8 +37,5 @@ export function noEventsCheck(db: Db, subject: { teamId: string; email: string; 
 
 /** Whether a batch failed because the lead had signal events after all (see noEventsCheck). */
 export function isFailedNoEventsCheck(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if (/NOT NULL constraint failed: assumption_checks\./.test(String((e as { message?: unknown }).message ?? e))) return true;
-  }
-  return false;
+  return failedConstraint(err, /NOT NULL constraint failed: assumption_checks\./);
 }
