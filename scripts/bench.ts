@@ -3,8 +3,9 @@
  * [--floor-port N] [--stages-port N]`: latency of POST /v1/leads against a router (a running `npm start`,
  * or with `--start` one the bench starts itself on the URL's port; run right after a fresh start to see the
  * cold first lead), measured from this separate process, against a floor of the same runtime doing one D1
- * insert, and a second one making the lead path's calls alone (rate limit, a Durable Object, one D1
- * batch), their posts interleaved with the router's leads so all three see the same machine. `--d1-ms` / `--do-ms` simulate the edge: every D1 call and every Durable Object call of the
+ * insert, a second one making the lead path's calls alone (rate limit, a Durable Object, one D1
+ * batch) and a third making design (b)'s (rate limit, one Durable Object call committing everything, the
+ * D1 drain after the answer), their posts interleaved with the router's leads so all four see the same machine. `--d1-ms` / `--do-ms` simulate the edge: every D1 call and every Durable Object call of the
  * router and of the floors waits that long first (src/lib/bench-delay.ts); the bench then starts the
  * router itself with those delays. The floor workers listen on the router's port + 1 and + 2. Also:
  * the stage breakdown (Server-Timing medians, and batched feature/inference timings inside workerd),
@@ -25,7 +26,8 @@ const { values } = parseCli("bench", `
 Usage: npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--events] [--d1-ms 40 --do-ms 10]
 
 Latency of POST /v1/leads against a router (loopback only), against a floor of the same runtime doing one
-D1 insert and one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch); stage
+D1 insert, one making the lead path's calls alone (rate limit, a Durable Object, one D1 batch) and one
+making design (b)'s (rate limit, one Durable Object call storing everything, D1 after the answer); stage
 breakdown, peak memory and upload size, as markdown tables. Run it right after a fresh npm start to see
 the cold lead.
 
@@ -112,19 +114,21 @@ const fmt = (ms: number) => ms.toFixed(1);
 const statuses = new Map<number, number>();
 const tally = (r: PostResult) => statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
 
-// The floors: the same runtime, one D1 insert per request (`/`), and the old lead path's calls alone
-// (`/calls`), the same bodies. They run beside the router and their posts are interleaved with its leads
-// (the order rotating), so all three are measured under the same load of the machine.
+// The floors: the same runtime, one D1 insert per request (`/`), the old lead path's calls alone
+// (`/calls`) and design (b)'s (`/outbox`), the same bodies. They run beside the router and their posts are
+// interleaved with its leads (the order rotating), so all four are measured under the same load of the machine.
 const floorWorker = await startWorker("scripts/bench/floor.wrangler.toml", floorPort, ".wrangler/bench-floor", delays);
 const leadResults: PostResult[] = [];
 const floorResults: PostResult[] = [];
 const callsResults: PostResult[] = [];
+const outboxResults: PostResult[] = [];
 let first: PostResult;
 let hops: { n: number; rateLimitMs: number; d1InsertMs: number; d1BatchMs: number; durableObjectMs: number; outboxCallsMs: number; leadCallsMs: number };
 try {
   for (let i = 0; i < 50; i++) {
     await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`));
     await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/calls");
+    await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, `warm${run}`), "/outbox");
   }
   first = await postSignedLead(base, siteKey, secret, benchLead(0, run));
   tally(first);
@@ -136,6 +140,7 @@ try {
     },
     async (i: number) => void floorResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run))),
     async (i: number) => void callsResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/calls")),
+    async (i: number) => void outboxResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/outbox")),
   ];
   for (let i = 1; i <= count; i++) {
     for (let k = 0; k < posts.length; k++) await posts[(i + k) % posts.length]!(i);
@@ -161,12 +166,13 @@ const upload = /Total Upload:\s*([\d.]+ KiB)\s*\/\s*gzip:\s*([\d.]+ KiB)/.exec(d
 const leadsSummary = summary(leadResults);
 const floorSummary = summary(floorResults);
 const callsSummary = summary(callsResults);
+const outboxSummary = summary(outboxResults);
 console.log(`\nMode: ${mode}`);
-console.log(`POST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads, each beside a post of the same body to a worker doing one D1 insert (the floor) and one to a worker making the lead path's calls alone (rate limit, a Durable Object, one D1 batch), interleaved in rotating order\n`);
-console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the lead path's calls alone (ms) | ratio |\n|---|---|---|---|---|---|");
+console.log(`POST /v1/leads against ${base.origin}: the first lead, then ${count} sequential signed leads, each beside a post of the same body to a worker doing one D1 insert (the floor), one to a worker making the lead path's calls alone (rate limit, a Durable Object, one D1 batch) and one making design (b)'s (rate limit, one Durable Object call storing everything; D1 after the answer), interleaved in rotating order. The ratios are the leads' to each floor; the last column is design (b)'s calls alone to the one-insert floor (what (b) would start from before any of the router's own work)\n`);
+console.log("| measure | leads (ms) | floor: one D1 insert (ms) | ratio | the lead path's calls alone (ms) | ratio | design (b)'s calls alone (ms) | ratio | (b) calls / one insert |\n|---|---|---|---|---|---|---|---|---|");
 for (const k of ["p50", "p90", "p99", "mean"] as const) {
-  const ratio = (of: number) => `${(leadsSummary[k] / of).toFixed(2)}×`;
-  console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${ratio(floorSummary[k])} | ${fmt(callsSummary[k])} | ${ratio(callsSummary[k])} |`);
+  const ratio = (of: number, to = leadsSummary[k]) => `${(to / of).toFixed(2)}×`;
+  console.log(`| ${k} | ${fmt(leadsSummary[k])} | ${fmt(floorSummary[k])} | ${ratio(floorSummary[k])} | ${fmt(callsSummary[k])} | ${ratio(callsSummary[k])} | ${fmt(outboxSummary[k])} | ${ratio(outboxSummary[k])} | ${ratio(floorSummary[k], outboxSummary[k])} |`);
 }
 console.log(`\nFirst lead (cold on a fresh \`npm start\`): ${fmt(first.ms)} ms; its stages: ${[...first.timing].map(([k, v]) => `${k} ${v}`).join(", ")}`);
 
@@ -187,7 +193,7 @@ console.log(`Router runtime peak RSS (workerd VmHWM): ${peakMiB.toFixed(0)} MiB`
 console.log(`Upload (wrangler deploy --dry-run): ${upload ? `${upload[1]} raw, ${upload[2]} gzip` : "not found in wrangler's output"}`);
 console.log(`Statuses: ${JSON.stringify(Object.fromEntries(statuses))}`);
 if ([...statuses].some(([s]) => s >= 300)) process.exitCode = 1;
-const floorFailures = [...floorResults, ...callsResults].filter((r) => r.status !== 201).length;
+const floorFailures = [...floorResults, ...callsResults, ...outboxResults].filter((r) => r.status !== 201).length;
 if (floorFailures > 0) {
   console.log(`Floor answers other than 201: ${floorFailures} (its figures do not count)`);
   process.exitCode = 1;

@@ -5,8 +5,11 @@
  * `GET /hops?n=` also times, inside the runtime, each kind of call the lead path makes in sequence — a
  * Rate Limiting check, a D1 batch, a Durable Object RPC — so the gap to the floor can be read as a sum of
  * round trips. `POST /calls` makes the lead path's calls and nothing else (no parsing, scoring or
- * routing): a second floor, the one the design's required round trips set. Under the bench's edge
- * simulation its D1 and Durable Object calls are delayed exactly like the router's (src/lib/bench-delay.ts).
+ * routing): a second floor, the one the design's required round trips set. `POST /outbox` makes design
+ * (b)'s calls alone: the rate limit, then one call to a rep's object committing the reservation, the lead,
+ * its decision and its lineage in its own storage, and after the answer (waitUntil) the drain of those rows
+ * to D1 — a third floor, the one the alternative design would set. Under the bench's edge simulation its D1
+ * and Durable Object calls are delayed exactly like the router's (src/lib/bench-delay.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import { withBenchDelays } from "../../src/lib/bench-delay.ts";
@@ -47,6 +50,17 @@ async function leadPathCalls(env: FloorEnv, id: string, body: string): Promise<b
   return true;
 }
 
+/**
+ * Design (b)'s calls and nothing else: the rate limit, then the rep's object commits everything (the answer
+ * waits for that); the rows reach D1 after the answer (`drain`, one batch). False when limited.
+ */
+async function outboxCalls(env: FloorEnv, id: string, body: string, drain: (work: Promise<unknown>) => void): Promise<boolean> {
+  if (!(await env.LIMITER.limit({ key: "site" })).success) return false;
+  await env.COUNTER.getByName(`rep-${id.charCodeAt(0) % 10}`).commit(id, body);
+  drain(env.DB.batch([insertPing(env.DB, id, body), insertPing(env.DB, `${id}:decision`, id), insertPing(env.DB, `${id}:lineage`, body)]));
+  return true;
+}
+
 async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await op(i);
@@ -54,7 +68,7 @@ async function timed(n: number, op: (i: number) => Promise<unknown>): Promise<nu
 }
 
 export default {
-  async fetch(request: Request, rawEnv: FloorEnv): Promise<Response> {
+  async fetch(request: Request, rawEnv: FloorEnv, ctx: ExecutionContext): Promise<Response> {
     const env = withBenchDelays(rawEnv, { d1: ["DB"], durableObjects: ["COUNTER"] });
     ready ??= env.DB.exec("CREATE TABLE IF NOT EXISTS pings (id TEXT PRIMARY KEY, body TEXT NOT NULL, at INTEGER NOT NULL)");
     await ready;
@@ -78,8 +92,9 @@ export default {
     if (request.method !== "POST") return Response.json({ status: "ok" });
     const body = await request.text();
     const id = crypto.randomUUID();
-    if (url.pathname === "/calls") {
-      if (!(await leadPathCalls(env, id, body))) return Response.json({ error: "limited" }, { status: 429 });
+    if (url.pathname === "/calls" || url.pathname === "/outbox") {
+      const made = url.pathname === "/calls" ? await leadPathCalls(env, id, body) : await outboxCalls(env, id, body, (work) => ctx.waitUntil(work));
+      if (!made) return Response.json({ error: "limited" }, { status: 429 });
       return Response.json({ id }, { status: 201 });
     }
     await insertPing(env.DB, id, body).run();
