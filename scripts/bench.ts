@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10 [--replica-ms 10]]
+ * `npm run bench -- [--url http://127.0.0.1:8787] [--leads 2000] [--start] [--d1-ms 40 --do-ms 10 [--replica-ms 10]] [--gap-ms N]
  * [--floor-port N] [--stages-port N]`: latency of POST /v1/leads against a router (a running `npm start`,
  * or with `--start` one the bench starts itself on the URL's port; run right after a fresh start to see the
  * cold first lead), measured from this separate process, against a floor of the same runtime doing one D1
@@ -38,6 +38,8 @@ the cold lead.
   --do-ms <ms>         edge simulation: delay every Durable Object call of router and floors
   --replica-ms <ms>    edge simulation: delay of a read from D1's nearest read replica (default --do-ms:
                        a replica is as near as a rep's object; the primary is --d1-ms away)
+  --gap-ms <ms>        wait this long between leads (default 0): with a gap longer than the isolate caches'
+                       TTLs (5 s), each lead finds them expired, as on a router with little traffic
   --events             a team that sends signal events (posted first, one for every second lead): every
                        lead then reads its events before scoring (without: a team with none, no read)
   --floor-port <n>     the floor worker's port (default the router's + 1)
@@ -48,6 +50,7 @@ the cold lead.
   leads: { type: "string", default: "2000" },
   start: { type: "boolean", default: false },
   events: { type: "boolean", default: false },
+  "gap-ms": { type: "string", default: "0" },
   "d1-ms": { type: "string", default: "0" },
   "do-ms": { type: "string", default: "0" },
   "replica-ms": { type: "string" },
@@ -59,11 +62,12 @@ const count = Math.min(Math.max(Number(values.leads), 10), 20_000);
 const d1Ms = Math.max(0, Number(values["d1-ms"]));
 const doMs = Math.max(0, Number(values["do-ms"]));
 const replicaMs = Math.max(0, Number(values["replica-ms"] ?? doMs));
+const gapMs = Math.max(0, Number(values["gap-ms"]) || 0);
 const delays: Record<string, string> = { ...(d1Ms > 0 ? { BENCH_D1_MS: String(d1Ms), BENCH_D1_REPLICA_MS: String(replicaMs) } : {}), ...(doMs > 0 ? { BENCH_DO_MS: String(doMs) } : {}) };
 const routerPort = Number(base.port || 80);
 const floorPort = Number(values["floor-port"] ?? routerPort + 1);
 const stagesPort = Number(values["stages-port"] ?? routerPort + 2);
-const mode = (values.events ? "a team that sends events (every lead reads them); " : "a team with no events (no read); ") + (d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms (a read from a replica +${replicaMs} ms), every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay");
+const mode = (gapMs > 0 ? `${gapMs} ms between leads (the isolate's caches expired for each); ` : "") + (values.events ? "a team that sends events (every lead reads them); " : "a team with no events (no read); ") + (d1Ms > 0 || doMs > 0 ? `edge simulation: every D1 call +${d1Ms} ms (a read from a replica +${replicaMs} ms), every Durable Object call +${doMs} ms (router and floors alike)` : "local runtime, no added delay");
 // Delays need a router started with them: the bench starts its own then.
 const ownRouter = values.start || Object.keys(delays).length > 0 ? await startRouter(routerPort, delays) : undefined;
 process.on("exit", () => void ownRouter?.stop());
@@ -143,6 +147,7 @@ try {
     async (i: number) => void outboxResults.push(await postSignedLead(floorWorker.url, "floor", secret, benchLead(i, run), "/outbox")),
   ];
   for (let i = 1; i <= count; i++) {
+    if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     for (let k = 0; k < posts.length; k++) await posts[(i + k) % posts.length]!(i);
   }
   hops = (await (await fetch(new URL("/hops?n=500", floorWorker.url))).json()) as typeof hops;

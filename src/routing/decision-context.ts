@@ -1,7 +1,7 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
-import { getDb } from "../db/client.ts";
+import { getDb, type Db } from "../db/client.ts";
 import type { RoutingFacts } from "../db/routing-facts.ts";
 import { eventsSince, loadLeadSignals, loadSignals, signalsWithoutEvents } from "../signals/load-signals.ts";
 import { noEventsCheck, teamHasEvents } from "../signals/team-events.ts";
@@ -16,7 +16,7 @@ import { accountDomainCandidates } from "./domains.ts";
 import { liveModelsForLead, policyForLead, runningForLead } from "./experiment-arm.ts";
 import { cachedAccountContexts, cachedRoutingFacts } from "./facts-cache.ts";
 import { rulesOnlyReason } from "./rules-only.ts";
-import { skewGuardReason } from "./skew-guard.ts";
+import { prefetchSkewWindow, skewGuardReason } from "./skew-guard.ts";
 import { planRoute, repFacts, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
 import type { Policy } from "./policy.ts";
 
@@ -95,6 +95,22 @@ async function scoreOrError(model: LoadedModel | undefined, input: unknown): Pro
 }
 
 /**
+ * Why the model must stay out of routing by the policy's guards, or null: the drift guard (./drift-check.ts),
+ * else the skew guard (./skew-guard.ts). Their reads go out together; the skew guard is only consulted (and
+ * its alert only raised) when the drift guard lets the model route.
+ */
+async function guardReason(env: Env, db: Db, policy: Policy, active: LoadedModel | undefined, teamId: string): Promise<string | null> {
+  const rules = active ? policy.guardrail : null;
+  const window = rules ? prefetchSkewWindow(db, rules, teamId) : undefined;
+  window?.catch(() => undefined);
+  const drift = await driftGuardReason(env, policy, active);
+  if (drift || !rules) return drift;
+  // A failed prefetch is read again (and fails the lead as before if it fails again).
+  await window!.catch(() => undefined);
+  return skewGuardReason(db, rules, teamId);
+}
+
+/**
  * Gathers a decision's context for a lead: its experiment arms' policy and models, the team's facts (isolate
  * cache), signal aggregates when a live model names them, the drift and skew guards, the score (and shadow
  * score), and capacity snapshots of the reps the plan could use (per-isolate hints, else their objects).
@@ -102,6 +118,12 @@ async function scoreOrError(model: LoadedModel | undefined, input: unknown): Pro
 export async function loadDecisionContext(env: Env, lead: ContextLead & { receivedAt: number }, options: ContextOptions = {}): Promise<LoadedContext> {
   const t0 = performance.now();
   const db = getDb(env.DB);
+  const replica = options.replica;
+  const session = replica ? env.DB.withSession(replica.bookmark ?? "first-unconstrained") : undefined;
+  // Whether the lead's team has signal events at all (the live path, see ../signals/team-events.ts) is read
+  // beside the rest, not after it: every read below that needs only the lead starts now.
+  const teamEvents = replica?.skipEmptyTeams && !replica.bookmark && !options.facts ? teamHasEvents(session!, lead.teamId) : undefined;
+  teamEvents?.catch(() => undefined);
   // A running experiment may put the lead under a challenger model or another policy version (one read of them
   // for both, this request's own).
   const experiments = runningForLead(env);
@@ -114,47 +136,39 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   ]);
   const asOf = options.now ?? Date.now();
   const specs = [models.active, models.shadow].flatMap((m) => m?.manifest.features ?? []);
-  let signals: Signals | null = null;
-  let signalError: string | null = null;
   const checks: BatchItem<"sqlite">[] = [];
-  const tSignals = performance.now();
-  if (usesSignals(specs)) {
+
+  const readSignals = async (): Promise<{ signals: Signals | null; error: string | null; ms: number }> => {
+    const tSignals = performance.now();
+    if (!usesSignals(specs)) return { signals: null, error: null, ms: 0 };
     try {
       const subject = { leadId: lead.id, teamId: lead.teamId, email: lead.email, receivedAt: lead.receivedAt, asOf };
       // The team's accounts come from its cached facts when it has few enough; then one statement reads the events.
       const accounts = options.facts ? null : await cachedAccountContexts(env, lead.teamId);
       const read = async (from: D1Database | D1DatabaseSession) =>
         accounts ? loadLeadSignals(from, subject, accounts) : (await loadSignals(getDb(from as D1Database), lead.teamId, [subject])).get(lead.id)!;
-      const replica = options.replica;
-      if (replica) {
-        const session = env.DB.withSession(replica.bookmark ?? "first-unconstrained");
-        if (replica.skipEmptyTeams && !replica.bookmark && accounts && !(await teamHasEvents(session, lead.teamId))) {
-          // A team with no events: no read; the write proves the lead has none (see ../signals/team-events.ts).
-          signals = signalsWithoutEvents(subject, accounts);
-          checks.push(noEventsCheck(db, { teamId: lead.teamId, email: lead.email, since: eventsSince(asOf) }, accountDomainCandidates(lead.email)));
-        } else {
-          // A bookmark D1 refuses (a client's) costs a second read, unconstrained, never the model.
-          signals = await read(session).catch((err: unknown) => (replica.bookmark ? read(env.DB.withSession("first-unconstrained")) : Promise.reject(err)));
-        }
+      let signals: Signals;
+      if (teamEvents && accounts && !(await teamEvents)) {
+        // A team with no events: no read; the write proves the lead has none (see ../signals/team-events.ts).
+        signals = signalsWithoutEvents(subject, accounts);
+        checks.push(noEventsCheck(db, { teamId: lead.teamId, email: lead.email, since: eventsSince(asOf) }, accountDomainCandidates(lead.email)));
+      } else if (session) {
+        // From the nearest replica; a bookmark D1 refuses (a client's) costs a second read, unconstrained, never the model.
+        signals = await read(session).catch((err: unknown) => (replica?.bookmark ? read(env.DB.withSession("first-unconstrained")) : Promise.reject(err)));
       } else {
         signals = await read(env.DB);
       }
+      return { signals, error: null, ms: performance.now() - tSignals };
     } catch (err) {
-      signalError = `signals unavailable: ${String(err)}`;
+      return { signals: null, error: `signals unavailable: ${String(err)}`, ms: performance.now() - tSignals };
     }
-  }
-  const signalsMs = performance.now() - tSignals;
+  };
+  // The signals and the guards' reads go out together.
+  const [{ signals, error: signalError, ms: signalsMs }, guard] = await Promise.all([readSignals(), guardReason(env, db, policy, models.active, lead.teamId)]);
   const input = featureInput(lead.payload, signals);
-  // A drift alert under a `rule_only` guard keeps the model out of routing (it still scores in shadow).
-  const driftGuard = await driftGuardReason(env, policy, models.active);
-  // A skewed stream of recent model decisions (one rep or tier taking too much) also means rules only.
-  const skewGuard =
-    driftGuard || !models.active || !policy.guardrail
-      ? null
-      : await skewGuardReason(db, policy.guardrail, lead.teamId);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
-    switchedToRules ?? signalError ?? driftGuard ?? skewGuard ?? scoreOrError(models.active, input),
+    switchedToRules ?? signalError ?? guard ?? scoreOrError(models.active, input),
     models.shadow && !signalError ? scoreOrError(models.shadow, input) : Promise.resolve(undefined),
   ]);
   const score = typeof scored === "string" ? null : scored;

@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { experiments } from "../db/schema-governance.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
-import { getLiveModels, getModelVersion, type LiveModels } from "../scoring/model-store.ts";
-import { familyForTeam } from "../scoring/team-family.ts";
+import { getLiveModels, getModelVersion, liveModelRows, type LiveModels } from "../scoring/model-store.ts";
+import { familyForTeam, knownFamily } from "../scoring/team-family.ts";
 import { getActivePolicy, getPolicyVersion, type ActivePolicy } from "./policy-store.ts";
 
 /*
@@ -101,8 +101,11 @@ export async function policyForLead(env: Env, leadId: string, teamId: string, ex
  * with its model experiment arm's version as the routing model, else the family's active one.
  */
 export async function liveModelsForLead(env: Env, leadId: string, teamId: string, experiments = runningForLead(env)): Promise<LiveModels> {
+  // When the team's settings must be read, the default family's registry (most teams') is read beside them, not after.
+  const guessed = knownFamily(env, teamId) === undefined ? liveModelRows(env, env.MODEL_NAME) : undefined;
+  guessed?.catch(() => undefined);
   const family = await familyForTeam(env, teamId);
-  const [live, rows] = await Promise.all([getLiveModels(env, family), experiments]);
+  const [live, rows] = await Promise.all([getLiveModels(env, family, family === env.MODEL_NAME ? guessed : undefined), experiments]);
   const arm = armIn(experimentFor(rows, "model", teamId, family === env.MODEL_NAME), leadId);
   if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;
   const challenger = await getModelVersion(env, family, arm.modelVersion).catch(() => undefined);

@@ -26,6 +26,11 @@ async function readWindow(db: Db, rules: Guardrail, teamId: string, now: number)
   return { windowMinutes: rules.windowMinutes, counts, alerted: false };
 }
 
+/** Reads the team's window into this isolate's cache unless it is there, so a later skewGuardReason need not wait for it. */
+export async function prefetchSkewWindow(db: Db, rules: Guardrail, teamId: string, now = Date.now()): Promise<void> {
+  await windows.get(teamId, () => readWindow(db, rules, teamId, now));
+}
+
 /**
  * Checks the team's recent model decisions against the policy's guardrail; when they are skewed, raises
  * (or bumps) a `routing_skew` alert and returns the reason routing falls back to rules. Only model-mode

@@ -90,14 +90,20 @@ async function cachedModel(bucket: R2Bucket, row: ModelRow): Promise<LoadedModel
 
 export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: string };
 
+/** The registry's active and shadow rows of the family `name`, as this isolate last read them (REGISTRY_TTL_MS). */
+export function liveModelRows(env: Env, name: string): Promise<{ active?: ModelRow; shadow?: ModelRow }> {
+  return registry.get(name, () => liveModels(getDb(env.DB), name));
+}
+
 /**
  * The active (and shadow) model of the family `name`, loaded and cached. Never throws: when the active
  * model cannot be loaded, `active` is undefined and `error` says why, so the caller routes on rules.
+ * `rowsRead`: the family's registry rows when the caller already started reading them.
  */
-export async function getLiveModels(env: Env, name: string): Promise<LiveModels> {
+export async function getLiveModels(env: Env, name: string, rowsRead = liveModelRows(env, name)): Promise<LiveModels> {
   let rows: { active?: ModelRow; shadow?: ModelRow };
   try {
-    rows = await registry.get(name, () => liveModels(getDb(env.DB), name));
+    rows = await rowsRead;
   } catch (err) {
     return { error: `model registry unavailable: ${String(err)}` };
   }

@@ -23,6 +23,12 @@ export async function teamSettings(env: Env, teamId: string): Promise<TeamSettin
   });
 }
 
+/** The model family a team scores with, if this isolate knows it without a read (its settings are cached). */
+export function knownFamily(env: Env, teamId: string): string | undefined {
+  const settings = cache.peek(teamId);
+  return settings && (settings.modelFamily ?? env.MODEL_NAME);
+}
+
 /** The model family a team's leads are scored with: its own, else the default (env.MODEL_NAME). */
 export async function familyForTeam(env: Env, teamId: string | null): Promise<string> {
   if (teamId === null) return env.MODEL_NAME;

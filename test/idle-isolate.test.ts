@@ -1,0 +1,95 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
+import { DEFAULT_POLICY } from "../src/routing/policy.ts";
+import { HOT_LEAD, call, uniqueEmail } from "./helpers.ts";
+import { TOKENS } from "./setup.ts";
+import { eventsToken, iso, json, postEvents } from "./signal-helpers.ts";
+
+/**
+ * A lead on an isolate whose caches have all expired (a router with little traffic: most of them) pays for
+ * every D1 read it makes in sequence. This records each D1 call a request makes with its round: 1 + the
+ * highest round among the calls that had finished when it started. Each call is held a little before it
+ * runs, so calls started together overlap whatever the machine's speed.
+ */
+type Recorded = { sql: string; round: number };
+
+function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, calls: Recorded[], finished: number[]): T {
+  const timed = async <R>(sql: string, run: () => Promise<R>): Promise<R> => {
+    const round = 1 + Math.max(0, ...finished);
+    calls.push({ sql, round });
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    try {
+      return await run();
+    } finally {
+      finished.push(round);
+    }
+  };
+  const real = new WeakMap<object, { s: D1PreparedStatement; sql: string }>();
+  const statement = (s: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const wrapped = new Proxy(s, {
+      get(target, prop) {
+        if (prop === "bind") return (...args: unknown[]) => statement(target.bind(...args), sql);
+        const value = Reflect.get(target, prop) as unknown;
+        if (typeof value !== "function") return value;
+        if (["first", "all", "run", "raw"].includes(String(prop))) return (...args: unknown[]) => timed(sql, () => Reflect.apply(value, target, args) as Promise<unknown>);
+        return (...args: unknown[]) => Reflect.apply(value, target, args);
+      },
+    });
+    real.set(wrapped, { s, sql });
+    return wrapped;
+  };
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => statement(target.prepare(sql), sql);
+      if (prop === "batch") {
+        return (statements: D1PreparedStatement[]) =>
+          timed(`batch: ${statements.map((s) => real.get(s)?.sql).join("; ")}`, () => target.batch(statements.map((s) => real.get(s)?.s ?? s)));
+      }
+      if (prop === "withSession") return (constraint?: string) => recordingD1((target as unknown as D1Database).withSession(constraint), calls, finished);
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === "function" ? (...args: unknown[]) => Reflect.apply(value, target, args) : value;
+    },
+  });
+}
+
+/** Posts a lead through `recording`'s D1 and returns the calls its answer waited for, and its one write. */
+async function postRecorded(lead: Record<string, unknown>) {
+  invalidateAllCaches();
+  const calls: Recorded[] = [];
+  const recording = { ...env, DB: recordingD1(env.DB, calls, []) } as Env;
+  const res = await call("/v1/leads", { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo" }, body: JSON.stringify(lead) }, recording);
+  expect(res.status).toBe(201);
+  const writes = calls.filter((c) => /^batch: insert into "leads"/i.test(c.sql));
+  expect(writes).toHaveLength(1);
+  // What the answer waited for (after the write, only work after the answer: the webhook event).
+  return { before: calls.slice(0, calls.indexOf(writes[0]!)), write: writes[0]! };
+}
+
+const readsIn = (calls: Recorded[], round: number, table: string) => calls.some((c) => c.round === round && new RegExp(`from "?${table}"?[ ;]`, "i").test(c.sql));
+
+describe("a lead on an isolate with nothing cached", () => {
+  it("reads its site, then everything else it needs at once, then makes its one write: three D1 rounds", async () => {
+    const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
+    // Round 1: the site (the team is not known before it). Round 2: the team's settings and facts, the policy,
+    // the model registry (the default family's, read beside the settings), experiments, the rules-only
+    // switches and whether the team has signal events. Then the one write.
+    expect(before.find((c) => /from "sites"/i.test(c.sql))?.round).toBe(1);
+    expect(before.filter((c) => c.round > 2).map((c) => c.sql)).toEqual([]);
+    for (const table of ["teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 2, table), table).toBe(true);
+    expect(write.round).toBe(3);
+  });
+
+  it("with events and both guards on, reads the lead's events, the latest drift check and the skew window together, in one more round", async () => {
+    const drift = { ...DEFAULT_POLICY.drift, guard: "rule_only" as const };
+    const guardrail = { windowMinutes: 15, minDecisions: 10, maxRepShare: 0.6, maxTierShare: 0.7 };
+    const policy = await call("/v1/policies", { method: "POST", headers: json(TOKENS.admin), body: JSON.stringify({ policy: { ...DEFAULT_POLICY, drift, guardrail }, reason: "guards on" }) });
+    expect(policy.status).toBe(201);
+    const email = uniqueEmail();
+    expect((await postEvents({ events: [{ id: "ev-1", type: "page_view", subject: { email }, occurredAt: iso(60_000), source: "web" }] }, await eventsToken())).status).toBe(201);
+    const { before, write } = await postRecorded({ ...HOT_LEAD, email });
+    expect(before.filter((c) => c.round > 3).map((c) => c.sql)).toEqual([]);
+    for (const table of ["signal_events", "monitoring_runs", "decisions"]) expect(readsIn(before, 3, table), table).toBe(true);
+    expect(write.round).toBe(4);
+  });
+});
