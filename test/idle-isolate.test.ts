@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
 import { DEFAULT_POLICY } from "../src/routing/policy.ts";
 import { HOT_LEAD, call, uniqueEmail } from "./helpers.ts";
@@ -54,8 +54,8 @@ function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, cal
 }
 
 /** Posts a lead through `recording`'s D1 and returns the calls its answer waited for, and its one write. */
-async function postRecorded(lead: Record<string, unknown>) {
-  invalidateAllCaches();
+async function postRecorded(lead: Record<string, unknown>, { keepCaches = false } = {}) {
+  if (!keepCaches) invalidateAllCaches();
   const calls: Recorded[] = [];
   const recording = { ...env, DB: recordingD1(env.DB, calls, []) } as Env;
   const res = await call("/v1/leads", { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo" }, body: JSON.stringify(lead) }, recording);
@@ -69,6 +69,8 @@ async function postRecorded(lead: Record<string, unknown>) {
 const readsIn = (calls: Recorded[], round: number, table: string) => calls.some((c) => c.round === round && new RegExp(`from "?${table}"?[ ;]`, "i").test(c.sql));
 
 describe("a lead on an isolate with nothing cached", () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it("reads its site, then everything else it needs at once, then makes its one write: three D1 rounds", async () => {
     const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
     // Round 1: the site (the team is not known before it). Round 2: the team's settings and facts, the policy,
@@ -91,5 +93,16 @@ describe("a lead on an isolate with nothing cached", () => {
     expect(before.filter((c) => c.round > 3).map((c) => c.sql)).toEqual([]);
     for (const table of ["signal_events", "monitoring_runs", "decisions"]) expect(readsIn(before, 3, table), table).toBe(true);
     expect(write.round).toBe(4);
+  });
+
+  it("on an isolate that read its site long ago, reads the site and its team's context together: two D1 rounds", async () => {
+    // A first lead fills the caches; a minute later every one of them has expired, the site's included.
+    await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
+    const now = Date.now.bind(Date);
+    vi.spyOn(Date, "now").mockImplementation(() => now() + 60_000);
+    const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() }, { keepCaches: true });
+    expect(before.filter((c) => c.round > 1).map((c) => c.sql)).toEqual([]);
+    for (const table of ["sites", "teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 1, table), table).toBe(true);
+    expect(write.round).toBe(2);
   });
 });

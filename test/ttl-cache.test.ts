@@ -21,6 +21,17 @@ describe("the per-isolate TTL cache", () => {
     expect(calls()).toBe(2);
   });
 
+  it("keeps the last value past its TTL for a guess (last), never for an answer (peek), until invalidated", async () => {
+    const cache = ttlCache<string, number>(20);
+    const { load } = counter();
+    await cache.get("k", load);
+    await sleep(30);
+    expect(cache.peek("k")).toBeUndefined();
+    expect(cache.last("k")).toBe(1);
+    cache.invalidate("k");
+    expect(cache.last("k")).toBeUndefined();
+  });
+
   it("with staleMs, answers the expired value at once and reloads in the invocation's background", async () => {
     const cache = ttlCache<string, number>(30, 10, 1_000);
     const { load } = counter();

@@ -13,6 +13,15 @@ export function invalidateSites(): void {
   cache.invalidate();
 }
 
+/**
+ * When the site must be read again (not fresh in this isolate): the team it belonged to when this isolate last
+ * read it, however long ago. A site never changes team (see the admin route), so it is a safe guess of whose
+ * context a lead of it will need — to read beside the site, never to authorize anything.
+ */
+export function staleSiteTeam(id: string): string | undefined {
+  return cache.peek(id) === undefined ? cache.last(id)?.teamId : undefined;
+}
+
 /** A site by its public key, cached per isolate for 30 s; undefined when unknown. */
 export async function getSite(env: Env, id: string): Promise<SiteRow | undefined> {
   return cache.get(id, () => getDb(env.DB).select().from(sites).where(eq(sites.id, id)).get());

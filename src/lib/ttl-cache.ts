@@ -21,6 +21,8 @@ export type TtlCache<K, V> = {
   get(key: K, load: () => Promise<V>): Promise<V>;
   /** The cached value if fresh, without loading. */
   peek(key: K): V | undefined;
+  /** The value last stored for `key` whatever its age, without loading: a guess to act on speculatively, never an answer. */
+  last(key: K): V | undefined;
   /** Forgets one key, or every key. */
   invalidate(key?: K): void;
 };
@@ -78,6 +80,7 @@ export function ttlCache<K, V>(ttlMs: number, maxEntries = 1_000, staleMs = 0): 
       return value;
     },
     peek: (key) => fresh(key)?.value,
+    last: (key) => entries.get(key)?.value,
     invalidate(key?: K) {
       generation++;
       if (key === undefined) entries.clear();

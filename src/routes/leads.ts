@@ -16,12 +16,12 @@ import { consentOf } from "../intake/consent.ts";
 import { claimKey, completeKey, releaseKey } from "../intake/idempotency.ts";
 import { isReplayedSignature, rememberSignature, replayRefused } from "../intake/replay.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
-import { getSite, type SiteRow } from "../intake/sites.ts";
+import { getSite, staleSiteTeam, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
 import { afterCommit, afterRefusal, askRep, commitDecision, lineageWrite, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
-import { loadDecisionContext, type DecisionContext, type LoadedContext } from "../routing/decision-context.ts";
+import { loadDecisionContext, warmTeamContext, type DecisionContext, type LoadedContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 import { LeadAnswer } from "../schemas/responses.ts";
 import type { Reason } from "../scoring/score.ts";
@@ -147,6 +147,10 @@ export const leads = apiApp(
     const headerKey = c.req.header("x-site-key") ?? c.req.query("site");
     let limits = headerKey ? rateLimits(c, headerKey, c.req.header(SIGNATURE_HEADER) !== undefined) : undefined;
     limits?.catch(() => undefined);
+    // When the site must be read again (an isolate idle past its TTL), so must its team's context: read the
+    // team this isolate last saw the site in beside it, not after it (a wrong guess only costs those reads).
+    const guessedTeam = headerKey ? staleSiteTeam(headerKey) : undefined;
+    const warming = guessedTeam === undefined ? undefined : warmTeamContext(c.env, guessedTeam, c.req.header("x-d1-bookmark") === undefined);
     const body = await readLeadBody(c.req.raw);
     const { site, signed, signature } = await authenticate(c, body);
     limits ??= rateLimits(c, site.id, signed);
@@ -197,6 +201,8 @@ export const leads = apiApp(
     const bookmark = bookmarkOf(c.req.header("x-d1-bookmark"));
     const load = (skipEmptyTeams: boolean) =>
       loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background, replica: { bookmark, skipEmptyTeams } });
+    // The reads it began are awaited (not raced: a cache stores only what a read finished).
+    if (warming && guessedTeam === site.teamId) await warming;
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : load(true).catch((err: unknown) => err as Error);
     await withinLimits();

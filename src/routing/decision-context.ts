@@ -209,6 +209,23 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   };
 }
 
+/**
+ * Reads into this isolate's caches what loading a lead of `teamId` reads first — the team's settings and
+ * models, its policy, its facts, the running experiments, the rules-only switches and (`replica`, the live
+ * path) whether it has signal events — so that loading a lead after this finds them. The intake runs it beside
+ * the site's read when it can guess the team (../intake/sites.ts staleSiteTeam). Never rejects.
+ */
+export async function warmTeamContext(env: Env, teamId: string, replica: boolean): Promise<void> {
+  const experiments = runningForLead(env);
+  await Promise.allSettled([
+    liveModelsForLead(env, "", teamId, experiments),
+    policyForLead(env, "", teamId, experiments),
+    cachedAccountContexts(env, teamId),
+    rulesOnlyReason(env, teamId),
+    replica ? teamHasEvents(env.DB.withSession("first-unconstrained"), teamId) : undefined,
+  ]);
+}
+
 /** The plan's input a context describes. */
 export function planInput(context: DecisionContext) {
   return {
