@@ -8,14 +8,14 @@ import { eventsToken, iso, json, postEvents } from "./signal-helpers.ts";
 
 /**
  * A lead on an isolate whose caches have all expired (a router with little traffic: most of them) pays for
- * every D1 read it makes in sequence. This records each D1 call a request makes with its round: 1 + the
- * highest round among the calls that had finished when it started. Each call is held a little before it
- * runs, so calls started together overlap whatever the machine's speed.
+ * every remote call it makes in sequence. This records each D1 and Durable Object call a request makes with
+ * its round: 1 + the highest round among the calls that had finished when it started. Each call is held a
+ * little before it runs, so calls started together overlap whatever the machine's speed.
  */
 type Recorded = { sql: string; round: number };
 
-function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, calls: Recorded[], finished: number[]): T {
-  const timed = async <R>(sql: string, run: () => Promise<R>): Promise<R> => {
+function recorder(calls: Recorded[], finished: number[]) {
+  return async <R>(sql: string, run: () => Promise<R>): Promise<R> => {
     const round = 1 + Math.max(0, ...finished);
     calls.push({ sql, round });
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -25,6 +25,10 @@ function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, cal
       finished.push(round);
     }
   };
+}
+
+function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, calls: Recorded[], finished: number[]): T {
+  const timed = recorder(calls, finished);
   const real = new WeakMap<object, { s: D1PreparedStatement; sql: string }>();
   const statement = (s: D1PreparedStatement, sql: string): D1PreparedStatement => {
     const wrapped = new Proxy(s, {
@@ -53,17 +57,40 @@ function recordingD1<T extends Pick<D1Database, "prepare" | "batch">>(db: T, cal
   });
 }
 
-/** Posts a lead through `recording`'s D1 and returns the calls its answer waited for, and its one write. */
+/** The reps' namespace, its objects' calls recorded as `do:<method>`. */
+function recordingReps(ns: Env["REP_CAPACITY"], calls: Recorded[], finished: number[]): Env["REP_CAPACITY"] {
+  const timed = recorder(calls, finished);
+  return new Proxy(ns, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop) as unknown;
+      if (prop !== "getByName" || typeof value !== "function") return typeof value === "function" ? (...args: unknown[]) => Reflect.apply(value, target, args) : value;
+      return (name: string) => {
+        const stub = target.getByName(name);
+        return new Proxy(stub, {
+          get(t, method) {
+            const fn = Reflect.get(t, method) as unknown;
+            if (method === "then" || typeof fn !== "function") return fn;
+            return (...args: unknown[]) => timed(`do:${String(method)}`, () => Reflect.apply(fn, t, args) as Promise<unknown>);
+          },
+        });
+      };
+    },
+  });
+}
+
+/** Posts a lead with its D1 and reps' calls recorded; returns the calls its answer waited for, and its one write. */
 async function postRecorded(lead: Record<string, unknown>, { keepCaches = false } = {}) {
   if (!keepCaches) invalidateAllCaches();
   const calls: Recorded[] = [];
-  const recording = { ...env, DB: recordingD1(env.DB, calls, []) } as Env;
+  const finished: number[] = [];
+  const recording = { ...env, DB: recordingD1(env.DB, calls, finished), REP_CAPACITY: recordingReps(env.REP_CAPACITY, calls, finished) } as Env;
   const res = await call("/v1/leads", { method: "POST", headers: { "content-type": "application/json", "x-site-key": "pk_demo" }, body: JSON.stringify(lead) }, recording);
   expect(res.status).toBe(201);
   const writes = calls.filter((c) => /^batch: insert into "leads"/i.test(c.sql));
   expect(writes).toHaveLength(1);
-  // What the answer waited for (after the write, only work after the answer: the webhook event).
-  return { before: calls.slice(0, calls.indexOf(writes[0]!)), write: writes[0]! };
+  // What the answer waited for, the reservation that goes out beside the write aside (after the write, only
+  // work after the answer: the webhook event).
+  return { before: calls.slice(0, calls.indexOf(writes[0]!)).filter((c) => c.sql !== "do:reserve"), write: writes[0]! };
 }
 
 const readsIn = (calls: Recorded[], round: number, table: string) => calls.some((c) => c.round === round && new RegExp(`from "?${table}"?[ ;]`, "i").test(c.sql));
@@ -71,18 +98,20 @@ const readsIn = (calls: Recorded[], round: number, table: string) => calls.some(
 describe("a lead on an isolate with nothing cached", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("reads its site, then everything else it needs at once, then makes its one write: three D1 rounds", async () => {
+  it("reads its site, then everything else it needs at once, then its reps' counters, then makes its one write", async () => {
     const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
     // Round 1: the site (the team is not known before it). Round 2: the team's settings and facts, the policy,
     // the model registry (the default family's, read beside the settings), experiments, the rules-only
-    // switches and whether the team has signal events. Then the one write.
+    // switches and whether the team has signal events. Round 3: the counters of its reps at work (their
+    // objects; the isolate knows no reps before round 2). Then the one write (and the reservation beside it).
     expect(before.find((c) => /from "sites"/i.test(c.sql))?.round).toBe(1);
-    expect(before.filter((c) => c.round > 2).map((c) => c.sql)).toEqual([]);
     for (const table of ["teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 2, table), table).toBe(true);
-    expect(write.round).toBe(3);
+    expect(before.filter((c) => c.round > 2 && c.sql !== "do:snapshot").map((c) => c.sql)).toEqual([]);
+    expect(before.filter((c) => c.sql === "do:snapshot").map((c) => c.round)).toEqual([3, 3, 3, 3, 3]);
+    expect(write.round).toBe(4);
   });
 
-  it("with events and both guards on, reads the lead's events, the latest drift check and the skew window together, in one more round", async () => {
+  it("with events and both guards on, reads the lead's events, the latest drift check, the skew window and its reps' counters together, in one more round", async () => {
     const drift = { ...DEFAULT_POLICY.drift, guard: "rule_only" as const };
     const guardrail = { windowMinutes: 15, minDecisions: 10, maxRepShare: 0.6, maxTierShare: 0.7 };
     const policy = await call("/v1/policies", { method: "POST", headers: json(TOKENS.admin), body: JSON.stringify({ policy: { ...DEFAULT_POLICY, drift, guardrail }, reason: "guards on" }) });
@@ -92,10 +121,11 @@ describe("a lead on an isolate with nothing cached", () => {
     const { before, write } = await postRecorded({ ...HOT_LEAD, email });
     expect(before.filter((c) => c.round > 3).map((c) => c.sql)).toEqual([]);
     for (const table of ["signal_events", "monitoring_runs", "decisions"]) expect(readsIn(before, 3, table), table).toBe(true);
+    expect(before.some((c) => c.sql === "do:snapshot" && c.round === 3)).toBe(true);
     expect(write.round).toBe(4);
   });
 
-  it("on an isolate that read its site long ago, reads the site and its team's context together: two D1 rounds", async () => {
+  it("on an isolate that read its site long ago, reads the site, its team's context and its reps' counters together, then writes", async () => {
     // A first lead fills the caches; a minute later every one of them has expired, the site's included.
     await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
     const now = Date.now.bind(Date);
@@ -103,6 +133,7 @@ describe("a lead on an isolate with nothing cached", () => {
     const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() }, { keepCaches: true });
     expect(before.filter((c) => c.round > 1).map((c) => c.sql)).toEqual([]);
     for (const table of ["sites", "teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 1, table), table).toBe(true);
+    expect(before.some((c) => c.sql === "do:snapshot" && c.round === 1)).toBe(true);
     expect(write.round).toBe(2);
   });
 });

@@ -45,6 +45,11 @@ function hinted(rep: RepRow, now: number, maxAgeMs = HINT_TTL_MS): CapacitySnaps
   return hasRoom(snapshot) ? snapshot : undefined;
 }
 
+/** Of `reps`, those a lead would have to read from their objects (no hint with room, however stale a lead may use). */
+export function withoutHints(reps: readonly RepRow[], now = Date.now()): RepRow[] {
+  return reps.filter((r) => hinted(r, now, STALE_HINT_MS) === undefined);
+}
+
 /**
  * The counters of the given reps, read from their objects in parallel; a rep whose object fails is left
  * out (and named in `failed`). With `hints`, a fresh hint with room stands in for the read; with a

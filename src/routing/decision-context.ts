@@ -1,8 +1,8 @@
 import type { BatchItem } from "drizzle-orm/batch";
-import { capsOf, readSnapshots } from "../capacity/capacity-client.ts";
+import { capsOf, readSnapshots, withoutHints } from "../capacity/capacity-client.ts";
 import type { CapacitySnapshot, RepCaps } from "../capacity/rep-capacity.ts";
 import { getDb, type Db } from "../db/client.ts";
-import type { RoutingFacts } from "../db/routing-facts.ts";
+import type { RepRow, RoutingFacts } from "../db/routing-facts.ts";
 import { eventsSince, loadLeadSignals, loadSignals, signalsWithoutEvents } from "../signals/load-signals.ts";
 import { noEventsCheck, teamHasEvents } from "../signals/team-events.ts";
 import { newId } from "../lib/hashing.ts";
@@ -14,7 +14,7 @@ import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } 
 import { availabilityOf } from "./availability.ts";
 import { accountDomainCandidates } from "./domains.ts";
 import { liveModelsForLead, policyForLead, runningForLead } from "./experiment-arm.ts";
-import { cachedAccountContexts, cachedRoutingFacts } from "./facts-cache.ts";
+import { cachedAccountContexts, cachedRoutingFacts, lastKnownReps } from "./facts-cache.ts";
 import { rulesOnlyReason } from "./rules-only.ts";
 import { prefetchSkewWindow, skewGuardReason } from "./skew-guard.ts";
 import { planRoute, repFacts, type AccountFacts, type RepFacts, type TerritoryFacts } from "./plan.ts";
@@ -163,8 +163,12 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
       return { signals: null, error: `signals unavailable: ${String(err)}`, ms: performance.now() - tSignals };
     }
   };
-  // The signals and the guards' reads go out together.
-  const [{ signals, error: signalError, ms: signalsMs }, guard] = await Promise.all([readSignals(), guardReason(env, db, policy, models.active, lead.teamId)]);
+  // The signals, the guards' reads and (live leads) the counters the lead has no hint of go out together.
+  const [{ signals, error: signalError, ms: signalsMs }, guard] = await Promise.all([
+    readSignals(),
+    guardReason(env, db, policy, models.active, lead.teamId),
+    replica ? readCountersEarly(env, facts.reps, Date.now()) : undefined,
+  ]);
   const input = featureInput(lead.payload, signals);
   const t1 = performance.now();
   const [scored, shadow] = await Promise.all([
@@ -209,15 +213,30 @@ export async function loadDecisionContext(env: Env, lead: ContextLead & { receiv
   };
 }
 
+/** At most this many reps' counters are read early (a bigger team's others, when the plan wants them, after scoring). */
+const MAX_EARLY_COUNTERS = 20;
+
+/**
+ * Reads the counters of the reps at work, of `reps`, that a lead would otherwise read from their objects after
+ * scoring (no usable hint: an isolate idle for a while, a rep not asked yet), so they go out beside other
+ * reads instead. Never rejects (a failed read is read again by the lead).
+ */
+async function readCountersEarly(env: Env, reps: readonly RepRow[], now: number): Promise<void> {
+  const due = withoutHints(reps.filter((r) => availabilityOf(repFacts(r), now).available), now).slice(0, MAX_EARLY_COUNTERS);
+  if (due.length > 0) await readSnapshots(env, due);
+}
+
 /**
  * Reads into this isolate's caches what loading a lead of `teamId` reads first — the team's settings and
  * models, its policy, its facts, the running experiments, the rules-only switches and (`replica`, the live
- * path) whether it has signal events — so that loading a lead after this finds them. The intake runs it beside
- * the site's read when it can guess the team (../intake/sites.ts staleSiteTeam). Never rejects.
+ * path) whether it has signal events — so that loading a lead after this finds them; and the counters of the
+ * team's reps at work (as this isolate last knew the team), so ranking it waits for no Durable Object. The
+ * intake runs it beside the site's read when it can guess the team (../intake/sites.ts staleSiteTeam). Never rejects.
  */
 export async function warmTeamContext(env: Env, teamId: string, replica: boolean): Promise<void> {
   const experiments = runningForLead(env);
   await Promise.allSettled([
+    readCountersEarly(env, lastKnownReps(teamId) ?? [], Date.now()),
     liveModelsForLead(env, "", teamId, experiments),
     policyForLead(env, "", teamId, experiments),
     cachedAccountContexts(env, teamId),

@@ -59,6 +59,11 @@ export async function cachedRoutingFacts(env: Env, teamId: string, email: string
   return { reps: team.reps, territories: team.territories, account: account ?? null };
 }
 
+/** The team's reps as this isolate last read them, however long ago (a guess of whom to ask for counters early, never routing facts). */
+export function lastKnownReps(teamId: string): readonly RepRow[] | undefined {
+  return teams.last(teamId)?.reps;
+}
+
 /**
  * The team's accounts with their scoring context, by domain, from the same cached facts (null for a team of
  * more than MAX_CACHED_ACCOUNTS: its signals read their account from D1).
