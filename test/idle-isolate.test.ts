@@ -1,5 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { readSnapshots, reserveSlot, withoutHints } from "../src/capacity/capacity-client.ts";
+import type { RepRow } from "../src/db/routing-facts.ts";
 import { invalidateAllCaches } from "../src/lib/ttl-cache.ts";
 import { DEFAULT_POLICY } from "../src/routing/policy.ts";
 import { HOT_LEAD, call, uniqueEmail } from "./helpers.ts";
@@ -135,5 +137,25 @@ describe("a lead on an isolate with nothing cached", () => {
     for (const table of ["sites", "teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 1, table), table).toBe(true);
     expect(before.some((c) => c.sql === "do:snapshot" && c.round === 1)).toBe(true);
     expect(write.round).toBe(2);
+  });
+});
+
+describe("the counters a lead would have to read", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it("are those of reps with no usable hint: none, or older than a lead may use; not a full rep read recently", async () => {
+    invalidateAllCaches();
+    const reps = (await env.DB.prepare("SELECT * FROM reps WHERE team_id = 'demo' ORDER BY id").all()).results.map((r) => ({
+      id: r.id, maxOpen: r.max_open, maxPerDay: r.max_per_day, timezone: r.timezone,
+    })) as unknown as RepRow[];
+    const [full, read, ...never] = reps;
+    expect(withoutHints(reps).map((r) => r.id)).toEqual(reps.map((r) => r.id));
+    // A rep filled to its cap (its hint shows no room), and one with room, both read just now.
+    for (let i = 0; i < full!.maxOpen; i++) expect((await reserveSlot(env, full!.id, `lead_full_${i}`, { maxOpen: full!.maxOpen, maxPerDay: full!.maxPerDay, timezone: full!.timezone }, 60_000)).ok).toBe(true);
+    await readSnapshots(env, [full!, read!]);
+    expect(withoutHints(reps).map((r) => r.id)).toEqual(never.map((r) => r.id));
+    const now = Date.now.bind(Date);
+    vi.spyOn(Date, "now").mockImplementation(() => now() + 31_000);
+    expect(withoutHints(reps).map((r) => r.id)).toEqual(reps.map((r) => r.id));
   });
 });

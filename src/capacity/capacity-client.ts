@@ -45,9 +45,16 @@ function hinted(rep: RepRow, now: number, maxAgeMs = HINT_TTL_MS): CapacitySnaps
   return hasRoom(snapshot) ? snapshot : undefined;
 }
 
-/** Of `reps`, those a lead would have to read from their objects (no hint with room, however stale a lead may use). */
+/**
+ * Of `reps`, those this isolate holds no hint of that a lead could use (none, older than STALE_HINT_MS, or of
+ * another day): a lead would read them from their objects. A rep whose recent hint shows no room is not among
+ * them (it is read again only when a plan wants it).
+ */
 export function withoutHints(reps: readonly RepRow[], now = Date.now()): RepRow[] {
-  return reps.filter((r) => hinted(r, now, STALE_HINT_MS) === undefined);
+  return reps.filter((r) => {
+    const hint = hints.get(r.id);
+    return !hint || now - hint.at > STALE_HINT_MS || hint.counters.day !== localDay(now, r.timezone);
+  });
 }
 
 /**
