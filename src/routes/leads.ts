@@ -151,6 +151,8 @@ export const leads = apiApp(
     // team this isolate last saw the site in beside it, not after it (a wrong guess only costs those reads).
     const guessedTeam = headerKey ? staleSiteTeam(headerKey) : undefined;
     const warming = guessedTeam === undefined ? undefined : warmTeamContext(c.env, guessedTeam, c.req.header("x-d1-bookmark") === undefined);
+    // Whatever the post turns out to be (refused, limited), the reads finish and fill the caches.
+    if (warming) c.executionCtx.waitUntil(warming);
     const body = await readLeadBody(c.req.raw);
     const { site, signed, signature } = await authenticate(c, body);
     limits ??= rateLimits(c, site.id, signed);
