@@ -95,19 +95,21 @@ async function postRecorded(lead: Record<string, unknown>, { keepCaches = false 
   return { before: calls.slice(0, calls.indexOf(writes[0]!)).filter((c) => c.sql !== "do:reserve"), write: writes[0]! };
 }
 
-const readsIn = (calls: Recorded[], round: number, table: string) => calls.some((c) => c.round === round && new RegExp(`from "?${table}"?[ ;]`, "i").test(c.sql));
+const readsIn = (calls: Recorded[], round: number, table: string) => calls.some((c) => c.round === round && new RegExp(`from "?${table}"?([ ;]|$)`, "i").test(c.sql));
 
 describe("a lead on an isolate with nothing cached", () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it("reads its site, then everything else it needs at once, then its reps' counters, then makes its one write", async () => {
+  it("reads its site and what needs no team, then its team's context, then its reps' counters, then makes its one write", async () => {
     const { before, write } = await postRecorded({ ...HOT_LEAD, email: uniqueEmail() });
-    // Round 1: the site (the team is not known before it). Round 2: the team's settings and facts, the policy,
-    // the model registry (the default family's, read beside the settings), experiments, the rules-only
-    // switches and whether the team has signal events. Round 3: the counters of its reps at work (their
-    // objects; the isolate knows no reps before round 2). Then the one write (and the reservation beside it).
-    expect(before.find((c) => /from "sites"/i.test(c.sql))?.round).toBe(1);
-    for (const table of ["teams", "policies", "models", "experiments", "reps", "signal_events"]) expect(readsIn(before, 2, table), table).toBe(true);
+    // Round 1: the site, and beside it what needs no team: the default family's model registry, the running
+    // experiments, the rules-only switches. Round 2: the team's settings, facts and policy, and whether it has
+    // signal events. Round 3: the counters of its reps at work (their objects; the isolate knows no reps
+    // before round 2). Then the one write (and the reservation beside it).
+    for (const table of ["sites", "models", "experiments", "rules_only_switches"]) expect(readsIn(before, 1, table), table).toBe(true);
+    for (const table of ["teams", "policies", "reps", "signal_events"]) expect(readsIn(before, 2, table), table).toBe(true);
+    // What was read beside the site is not read again.
+    expect(before.filter((c) => /from "(models|experiments|rules_only_switches)"/.test(c.sql))).toHaveLength(3);
     expect(before.filter((c) => c.round > 2 && c.sql !== "do:snapshot").map((c) => c.sql)).toEqual([]);
     expect(before.filter((c) => c.sql === "do:snapshot").map((c) => c.round)).toEqual([3, 3, 3, 3, 3]);
     expect(write.round).toBe(4);

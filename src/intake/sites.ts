@@ -14,12 +14,13 @@ export function invalidateSites(): void {
 }
 
 /**
- * When the site must be read again (not fresh in this isolate): the team it belonged to when this isolate last
- * read it, however long ago. A site never changes team (see the admin route), so it is a safe guess of whose
- * context a lead of it will need — to read beside the site, never to authorize anything.
+ * Whether a lead of this site key must read the site first (not fresh in this isolate), and if so the team it
+ * belonged to when this isolate last read it, however long ago (undefined: never read). A site never changes
+ * team (see the admin route), so that is a safe guess of whose context the lead will need — to read beside
+ * the site, never to authorize anything.
  */
-export function staleSiteTeam(id: string): string | undefined {
-  return cache.peek(id) === undefined ? cache.last(id)?.teamId : undefined;
+export function siteToRead(id: string): { lastTeam: string | undefined } | undefined {
+  return cache.peek(id) === undefined ? { lastTeam: cache.last(id)?.teamId } : undefined;
 }
 
 /** A site by its public key, cached per isolate for 30 s; undefined when unknown. */

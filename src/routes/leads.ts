@@ -16,12 +16,12 @@ import { consentOf } from "../intake/consent.ts";
 import { claimKey, completeKey, releaseKey } from "../intake/idempotency.ts";
 import { isReplayedSignature, rememberSignature, replayRefused } from "../intake/replay.ts";
 import { SIGNATURE_HEADER, verifySignature } from "../intake/signature.ts";
-import { getSite, staleSiteTeam, type SiteRow } from "../intake/sites.ts";
+import { getSite, siteToRead, type SiteRow } from "../intake/sites.ts";
 import { CONTROL_FIELDS, suspicionOf } from "../intake/spam.ts";
 import { verifyTurnstile } from "../intake/turnstile.ts";
 import { afterCommit, afterRefusal, askRep, commitDecision, lineageWrite, reserveForPlan, speculativePlan } from "../routing/commit-decision.ts";
 import { summarise, type DecisionPlan } from "../routing/decide.ts";
-import { loadDecisionContext, warmTeamContext, type DecisionContext, type LoadedContext } from "../routing/decision-context.ts";
+import { loadDecisionContext, warmContext, type DecisionContext, type LoadedContext } from "../routing/decision-context.ts";
 import { LeadInputSchema } from "../schemas/lead.ts";
 import { LeadAnswer } from "../schemas/responses.ts";
 import type { Reason } from "../scoring/score.ts";
@@ -147,10 +147,11 @@ export const leads = apiApp(
     const headerKey = c.req.header("x-site-key") ?? c.req.query("site");
     let limits = headerKey ? rateLimits(c, headerKey, c.req.header(SIGNATURE_HEADER) !== undefined) : undefined;
     limits?.catch(() => undefined);
-    // When the site must be read again (an isolate idle past its TTL), so must its team's context: read the
-    // team this isolate last saw the site in beside it, not after it (a wrong guess only costs those reads).
-    const guessedTeam = headerKey ? staleSiteTeam(headerKey) : undefined;
-    const warming = guessedTeam === undefined ? undefined : warmTeamContext(c.env, guessedTeam, c.req.header("x-d1-bookmark") === undefined);
+    // When the site must be read (a new isolate, or one idle past its TTL), so must the lead's context: read
+    // beside the site what needs no team, and the context of the team this isolate last saw the site in (a
+    // wrong guess only costs those reads).
+    const toRead = headerKey ? siteToRead(headerKey) : undefined;
+    const warming = toRead && warmContext(c.env, toRead.lastTeam, c.req.header("x-d1-bookmark") === undefined);
     // Whatever the post turns out to be (refused, limited), the reads finish and fill the caches.
     if (warming) c.executionCtx.waitUntil(warming);
     const body = await readLeadBody(c.req.raw);
@@ -204,7 +205,7 @@ export const leads = apiApp(
     const load = (skipEmptyTeams: boolean) =>
       loadDecisionContext(c.env, { ...lead, payload: input as Record<string, unknown> }, { background, replica: { bookmark, skipEmptyTeams } });
     // The reads it began are awaited (not raced: a cache stores only what a read finished).
-    if (warming && guessedTeam === site.teamId) await warming;
+    if (warming && (toRead.lastTeam === undefined || toRead.lastTeam === site.teamId)) await warming;
     // A routed lead's context (isolate caches, scoring) loads while the limiter answers.
     const loading = suspicion ? undefined : load(true).catch((err: unknown) => err as Error);
     await withinLimits();

@@ -7,7 +7,7 @@ import { eventsSince, loadLeadSignals, loadSignals, signalsWithoutEvents } from 
 import { noEventsCheck, teamHasEvents } from "../signals/team-events.ts";
 import { newId } from "../lib/hashing.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
-import type { LoadedModel } from "../scoring/model-store.ts";
+import { getLiveModels, type LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
@@ -230,11 +230,18 @@ async function readCountersEarly(env: Env, reps: readonly RepRow[], now: number)
  * Reads into this isolate's caches what loading a lead of `teamId` reads first — the team's settings and
  * models, its policy, its facts, the running experiments, the rules-only switches and (`replica`, the live
  * path) whether it has signal events — so that loading a lead after this finds them; and the counters of the
- * team's reps at work (as this isolate last knew the team), so ranking it waits for no Durable Object. The
- * intake runs it beside the site's read when it can guess the team (../intake/sites.ts staleSiteTeam). Never rejects.
+ * team's reps at work (as this isolate last knew the team), so ranking it waits for no Durable Object. With no
+ * team (an isolate that never read the site), what every team's lead reads: the running experiments, the
+ * rules-only switches and the default family's models (the registry, the artifact, its ORT session). The
+ * intake runs it beside the site's read (../intake/sites.ts siteToRead). Never rejects.
  */
-export async function warmTeamContext(env: Env, teamId: string, replica: boolean): Promise<void> {
+export async function warmContext(env: Env, teamId: string | undefined, replica: boolean): Promise<void> {
   const experiments = runningForLead(env);
+  if (teamId === undefined) {
+    // The switches are read for every team at once.
+    await Promise.allSettled([experiments, getLiveModels(env, env.MODEL_NAME), rulesOnlyReason(env, "")]);
+    return;
+  }
   await Promise.allSettled([
     readCountersEarly(env, lastKnownReps(teamId) ?? [], Date.now()),
     liveModelsForLead(env, "", teamId, experiments),
