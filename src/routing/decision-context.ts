@@ -7,7 +7,7 @@ import { eventsSince, loadLeadSignals, loadSignals, signalsWithoutEvents } from 
 import { noEventsCheck, teamHasEvents } from "../signals/team-events.ts";
 import { newId } from "../lib/hashing.ts";
 import { driftGuardReason } from "../monitoring/drift-check.ts";
-import { getLiveModels, type LoadedModel } from "../scoring/model-store.ts";
+import { liveModelRows, type LoadedModel } from "../scoring/model-store.ts";
 import { scorePayloads, type Score } from "../scoring/score.ts";
 import type { Signals } from "../signals/aggregates.ts";
 import { featureInput, featureProvenance, usesSignals, type FeatureProvenance } from "../signals/feature-input.ts";
@@ -232,14 +232,16 @@ async function readCountersEarly(env: Env, reps: readonly RepRow[], now: number)
  * path) whether it has signal events — so that loading a lead after this finds them; and the counters of the
  * team's reps at work (as this isolate last knew the team), so ranking it waits for no Durable Object. With no
  * team (an isolate that never read the site), what every team's lead reads: the running experiments, the
- * rules-only switches and the default family's models (the registry, the artifact, its ORT session). The
+ * rules-only switches and the default family's model registry. The
  * intake runs it beside the site's read (../intake/sites.ts siteToRead). Never rejects.
  */
 export async function warmContext(env: Env, teamId: string | undefined, replica: boolean): Promise<void> {
   const experiments = runningForLead(env);
   if (teamId === undefined) {
-    // The switches are read for every team at once.
-    await Promise.allSettled([experiments, getLiveModels(env, env.MODEL_NAME), rulesOnlyReason(env, "")]);
+    // The switches are read for every team at once. The default family's registry only: its models load once
+    // the team's reads are out (../routing/experiment-arm.ts), not here, where loading them would hold the
+    // isolate's one thread while the site's answer waits.
+    await Promise.allSettled([experiments, liveModelRows(env, env.MODEL_NAME), rulesOnlyReason(env, "")]);
     return;
   }
   await Promise.allSettled([

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { getDb } from "../db/client.ts";
 import { experiments } from "../db/schema-governance.ts";
 import { ttlCache } from "../lib/ttl-cache.ts";
-import { getLiveModels, getModelVersion, liveModelRows, type LiveModels } from "../scoring/model-store.ts";
+import { getLiveModels, getModelVersion, liveModelRows, preloadModels, type LiveModels } from "../scoring/model-store.ts";
 import { familyForTeam, knownFamily } from "../scoring/team-family.ts";
 import { getActivePolicy, getPolicyVersion, type ActivePolicy } from "./policy-store.ts";
 
@@ -101,10 +101,14 @@ export async function policyForLead(env: Env, leadId: string, teamId: string, ex
  * with its model experiment arm's version as the routing model, else the family's active one.
  */
 export async function liveModelsForLead(env: Env, leadId: string, teamId: string, experiments = runningForLead(env)): Promise<LiveModels> {
-  // When the team's settings must be read, the default family's registry (most teams') is read beside them, not after.
+  // When the team's settings must be read, the default family's (most teams') registry is read and its models
+  // loaded beside them, not after: on a new isolate, loading the model is the lead's longest piece of work.
   const guessed = knownFamily(env, teamId) === undefined ? liveModelRows(env, env.MODEL_NAME) : undefined;
   guessed?.catch(() => undefined);
+  const preloaded = guessed && preloadModels(env, guessed);
   const family = await familyForTeam(env, teamId);
+  // Awaited when the guess was right, so the sessions it loads are not loaded twice.
+  if (family === env.MODEL_NAME) await preloaded;
   const [live, rows] = await Promise.all([getLiveModels(env, family, family === env.MODEL_NAME ? guessed : undefined), experiments]);
   const arm = armIn(experimentFor(rows, "model", teamId, family === env.MODEL_NAME), leadId);
   if (!arm?.modelVersion || arm.modelVersion === live.active?.version) return live;

@@ -96,6 +96,15 @@ export function liveModelRows(env: Env, name: string): Promise<{ active?: ModelR
 }
 
 /**
+ * Loads the ORT sessions of a family's registry rows into this isolate's cache (the artifacts from R2), raising
+ * nothing: a guess made before the lead's family is known. Never rejects; getLiveModels reports any failure.
+ */
+export async function preloadModels(env: Env, rowsRead: Promise<{ active?: ModelRow; shadow?: ModelRow }>): Promise<void> {
+  const rows = await rowsRead.catch(() => ({}) as { active?: ModelRow; shadow?: ModelRow });
+  await Promise.allSettled([rows.active, rows.shadow].flatMap((row) => (row ? [cachedModel(env.MODELS, row)] : [])));
+}
+
+/**
  * The active (and shadow) model of the family `name`, loaded and cached. Never throws: when the active
  * model cannot be loaded, `active` is undefined and `error` says why, so the caller routes on rules.
  * `rowsRead`: the family's registry rows when the caller already started reading them.
