@@ -232,8 +232,8 @@ async function readCountersEarly(env: Env, reps: readonly RepRow[], now: number)
  * path) whether it has signal events — so that loading a lead after this finds them; and the counters of the
  * team's reps at work (as this isolate last knew the team), so ranking it waits for no Durable Object. With no
  * team (an isolate that never read the site), what every team's lead reads: the running experiments, the
- * rules-only switches and the default family's model registry. The
- * intake runs it beside the site's read (../intake/sites.ts siteToRead). Never rejects.
+ * rules-only switches and the default family's model registry. The intake runs it beside the site's read
+ * (../intake/sites.ts siteToRead). Never rejects.
  */
 export async function warmContext(env: Env, teamId: string | undefined, replica: boolean): Promise<void> {
   const experiments = runningForLead(env);
