@@ -9,8 +9,11 @@ export type ModelStatus = ModelRow["status"];
 export const artifactKey = (name: string, version: string, file: "model.onnx" | "manifest.json") =>
   `models/${name}/${version}/${file}`;
 
+/** A family's live registry rows: its active version and its shadow, when it has them. */
+export type LiveRows = { active?: ModelRow; shadow?: ModelRow };
+
 /** The active and shadow versions of a model family. */
-export async function liveModels(db: Db, name: string): Promise<{ active?: ModelRow; shadow?: ModelRow }> {
+export async function liveModels(db: Db, name: string): Promise<LiveRows> {
   const rows = await db
     .select()
     .from(models)

@@ -222,7 +222,8 @@ const MAX_EARLY_COUNTERS = 20;
  * reads instead. Never rejects (a failed read is read again by the lead).
  */
 async function readCountersEarly(env: Env, reps: readonly RepRow[], now: number): Promise<void> {
-  const due = withoutHints(reps.filter((r) => availabilityOf(repFacts(r), now).available), now).slice(0, MAX_EARLY_COUNTERS);
+  // Hints first: on a warm isolate they leave no rep, and availability is then worked out for none.
+  const due = withoutHints(reps, now).filter((r) => availabilityOf(repFacts(r), now).available).slice(0, MAX_EARLY_COUNTERS);
   if (due.length > 0) await readSnapshots(env, due);
 }
 

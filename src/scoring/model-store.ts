@@ -1,6 +1,6 @@
 import { raiseAlert, resolveAlert } from "../db/alerts.ts";
 import { getDb } from "../db/client.ts";
-import { familyVersions, liveModels, type ModelRow } from "../db/models.ts";
+import { familyVersions, liveModels, type LiveRows, type ModelRow } from "../db/models.ts";
 import { sha256Hex } from "../lib/hashing.ts";
 import { registerCache, ttlCache } from "../lib/ttl-cache.ts";
 import { parseManifest, type Manifest } from "./manifest.ts";
@@ -24,7 +24,7 @@ export const REGISTRY_TTL_MS = 5_000;
 // pending promise: a promise tied to one request's I/O must not be awaited by another request.
 const sessions = new Map<string, OrtSession>();
 const manifests = new Map<number, Manifest>();
-const registry = ttlCache<string, { active?: ModelRow; shadow?: ModelRow }>(REGISTRY_TTL_MS);
+const registry = ttlCache<string, LiveRows>(REGISTRY_TTL_MS);
 // Registry rows of versions asked for by name (an experiment's challenger on every lead of its arm).
 const versionRows = ttlCache<string, ModelRow | undefined>(REGISTRY_TTL_MS);
 
@@ -91,7 +91,7 @@ async function cachedModel(bucket: R2Bucket, row: ModelRow): Promise<LoadedModel
 export type LiveModels = { active?: LoadedModel; shadow?: LoadedModel; error?: string };
 
 /** The registry's active and shadow rows of the family `name`, as this isolate last read them (REGISTRY_TTL_MS). */
-export function liveModelRows(env: Env, name: string): Promise<{ active?: ModelRow; shadow?: ModelRow }> {
+export function liveModelRows(env: Env, name: string): Promise<LiveRows> {
   return registry.get(name, () => liveModels(getDb(env.DB), name));
 }
 
@@ -99,8 +99,8 @@ export function liveModelRows(env: Env, name: string): Promise<{ active?: ModelR
  * Loads the ORT sessions of a family's registry rows into this isolate's cache (the artifacts from R2), raising
  * nothing: a guess made before the lead's family is known. Never rejects; getLiveModels reports any failure.
  */
-export async function preloadModels(env: Env, rowsRead: Promise<{ active?: ModelRow; shadow?: ModelRow }>): Promise<void> {
-  const rows = await rowsRead.catch(() => ({}) as { active?: ModelRow; shadow?: ModelRow });
+export async function preloadModels(env: Env, rowsRead: Promise<LiveRows>): Promise<void> {
+  const rows = await rowsRead.catch(() => ({}) as LiveRows);
   await Promise.allSettled([rows.active, rows.shadow].flatMap((row) => (row ? [cachedModel(env.MODELS, row)] : [])));
 }
 
@@ -110,7 +110,7 @@ export async function preloadModels(env: Env, rowsRead: Promise<{ active?: Model
  * `rowsRead`: the family's registry rows when the caller already started reading them.
  */
 export async function getLiveModels(env: Env, name: string, rowsRead = liveModelRows(env, name)): Promise<LiveModels> {
-  let rows: { active?: ModelRow; shadow?: ModelRow };
+  let rows: LiveRows;
   try {
     rows = await rowsRead;
   } catch (err) {

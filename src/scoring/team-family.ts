@@ -23,16 +23,19 @@ export async function teamSettings(env: Env, teamId: string): Promise<TeamSettin
   });
 }
 
+/** The family a team with these settings scores with: its own, else the default (env.MODEL_NAME). */
+const familyOf = (env: Env, settings: TeamSettings) => settings.modelFamily ?? env.MODEL_NAME;
+
 /** The model family a team scores with, if this isolate knows it without a read (its settings are cached). */
 export function knownFamily(env: Env, teamId: string): string | undefined {
   const settings = cache.peek(teamId);
-  return settings && (settings.modelFamily ?? env.MODEL_NAME);
+  return settings && familyOf(env, settings);
 }
 
 /** The model family a team's leads are scored with: its own, else the default (env.MODEL_NAME). */
 export async function familyForTeam(env: Env, teamId: string | null): Promise<string> {
   if (teamId === null) return env.MODEL_NAME;
-  return (await teamSettings(env, teamId)).modelFamily ?? env.MODEL_NAME;
+  return familyOf(env, await teamSettings(env, teamId));
 }
 
 /**
